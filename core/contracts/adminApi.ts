@@ -1,0 +1,138 @@
+// The admin API, typed once for the server (core/admin) and the UI (renderer). Routes of SPEC 10 are fixed.
+import { z } from 'zod';
+import { EVENT_NAMES, ProgressSchema, RunRecordSchema } from './events.js';
+
+export const API = {
+  status: '/api/status',
+  settings: '/api/settings',
+  settingsSchema: '/api/settings/schema',
+  settingsValidate: '/api/settings/validate',
+  restart: '/api/restart',
+  runEvent: (event: string) => `/api/events/${event}/run`,
+  progress: '/api/progress',
+  runs: '/api/runs',
+  customers: '/api/customers',
+  customerAction: (code: string, action: string) => `/api/customers/${encodeURIComponent(code)}/${action}`,
+  blockedUsers: '/api/users/blocked',
+  conversions: '/api/conversions',
+  testPricing: '/api/test-pricing',
+  checkConfig: '/api/check-config',
+  logsTail: '/api/logs/tail',
+  logsExport: '/api/logs/export',
+} as const;
+
+export const FieldErrorSchema = z.object({ key: z.string(), label: z.string(), message: z.string() });
+export const ErrorBodySchema = z.object({ error: z.string(), fieldErrors: z.array(FieldErrorSchema).optional() });
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+export const ListenerStatusSchema = z.object({
+  enabled: z.boolean(),
+  url: z.string().nullable(),
+  error: z.string().nullable().optional(),
+});
+
+export const EventStatusSchema = z.object({
+  event: z.enum(EVENT_NAMES),
+  label: z.string(),
+  schedule: z.string(),
+  running: z.boolean(),
+  nextRunAt: z.string().nullable(),
+  lastRun: RunRecordSchema.nullable(),
+});
+
+export const StatusSchema = z.object({
+  version: z.string(),
+  state: z.enum(['starting', 'running', 'stopping', 'stopped', 'restarting']),
+  startedAt: z.string().nullable(),
+  foreground: z.boolean(),
+  restartRequired: z.boolean(),
+  /** Keys saved but not yet applied. */
+  pendingChanges: z.array(z.string()),
+  nightlyRestartAt: z.string().nullable(),
+  erp: z.object({ description: z.string(), ok: z.boolean(), error: z.string().nullable() }),
+  web: z.object({ description: z.string(), ok: z.boolean(), error: z.string().nullable() }),
+  pricingListener: ListenerStatusSchema,
+  erpListener: ListenerStatusSchema,
+  events: z.array(EventStatusSchema),
+  progress: z.array(ProgressSchema),
+});
+export type Status = z.infer<typeof StatusSchema>;
+
+export const SettingsBodySchema = z.record(z.string(), z.unknown());
+export const SettingsPutResponseSchema = z.object({
+  saved: z.array(z.string()),
+  restartRequired: z.boolean(),
+  pendingChanges: z.array(z.string()),
+});
+
+export const RunsResponseSchema = z.object({ runs: z.array(RunRecordSchema) });
+export const RunEventResponseSchema = z.object({ accepted: z.boolean(), event: z.enum(EVENT_NAMES), runId: z.number().int().nullable(), message: z.string() });
+
+export const CustomerSchema = z.object({
+  customerCode: z.string(),
+  name: z.string().nullable(),
+  activeStatus: z.string(),
+  crmStatus: z.string().nullable(),
+  site: z.string().nullable(),
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+  isDisabled: z.boolean(),
+  erpStatus: z.string().nullable(),
+  source: z.string().nullable(),
+});
+export type Customer = z.infer<typeof CustomerSchema>;
+export const CustomersQuerySchema = z.object({
+  search: z.string().optional(),
+  activeStatus: z.string().optional(),
+  crmStatus: z.string().optional(),
+  site: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  offset: z.coerce.number().int().min(0).optional(),
+});
+export const CustomersResponseSchema = z.object({ customers: z.array(CustomerSchema), total: z.number().int() });
+export const CUSTOMER_ACTIONS = ['activate', 'release', 'approve', 'decline', 'disable', 'enable'] as const;
+export const CustomerActionResponseSchema = z.object({ customer: CustomerSchema, message: z.string() });
+
+export const BlockedUserSchema = z.object({ userId: z.string(), email: z.string().nullable(), customers: z.array(z.string()) });
+export const BlockedUsersResponseSchema = z.object({ users: z.array(BlockedUserSchema) });
+
+export const ConversionSchema = z.object({
+  id: z.number().int(),
+  oldCode: z.string(),
+  newCode: z.string(),
+  erpConversionDate: z.string().nullable(),
+  receivedAt: z.string().nullable(),
+  status: z.string(),
+  processedAt: z.string().nullable(),
+  error: z.string().nullable(),
+  details: z.unknown().nullable(),
+});
+export const ConversionsResponseSchema = z.object({
+  conversions: z.array(ConversionSchema),
+  counts: z.object({ Pending: z.number().int(), Processed: z.number().int(), Failed: z.number().int() }),
+});
+
+export const TestPricingRequestSchema = z.object({
+  product: z.string().min(1),
+  warehouse: z.string().min(1),
+  customer: z.string().min(1),
+  quantity: z.number().positive(),
+});
+export const PriceAnswerSchema = z.object({
+  product: z.string(),
+  customer: z.string(),
+  warehouse: z.string(),
+  quantity: z.number(),
+  unitPrice: z.number().nullable(),
+  priceSource: z.enum(['special', 'level', 'base']).nullable(),
+  available: z.number(),
+  onHand: z.number(),
+});
+export type PriceAnswer = z.infer<typeof PriceAnswerSchema>;
+export const TestPricingResponseSchema = PriceAnswerSchema.extend({ tookMs: z.number() });
+
+export const CheckItemSchema = z.object({ item: z.string(), ok: z.boolean(), message: z.string() });
+export const CheckConfigResponseSchema = z.object({ ok: z.boolean(), items: z.array(CheckItemSchema) });
+
+export const LogLineSchema = z.object({ time: z.string().nullable(), level: z.string(), msg: z.string(), event: z.string().nullable().optional() });
+export const LogsTailResponseSchema = z.object({ lines: z.array(LogLineSchema) });

@@ -1,0 +1,304 @@
+import fs from 'node:fs';
+import Database from 'better-sqlite3';
+import type { Db, Params, Row, RunResult, UpsertOptions } from './db.js';
+import { q } from './db.js';
+import { RetryableError, FatalError } from '../errors.js';
+
+type Stmt = Database.Statement;
+
+export interface SqliteOptions {
+  /** Create the file when missing (the web database). The ERP database must exist. */
+  create?: boolean;
+  readonly?: boolean;
+  busyTimeoutMs?: number;
+}
+
+/** Serialises async work: a transaction holds the connection across awaits. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  async lock(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((r) => (release = r));
+    const prev = this.tail;
+    this.tail = prev.then(() => next);
+    await prev;
+    return release;
+  }
+}
+
+function bind(params: Params | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!params) return out;
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined) out[k] = null;
+    else if (typeof v === 'boolean') out[k] = v ? 1 : 0;
+    else if (v instanceof Date) out[k] = v.toISOString();
+    else out[k] = v;
+  }
+  return out;
+}
+
+function value(v: unknown): unknown {
+  if (v === undefined) return null;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (v instanceof Date) return v.toISOString();
+  return v;
+}
+
+function translate(err: unknown, where: string): Error {
+  const e = err as { code?: string; message?: string };
+  const code = e?.code ?? '';
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_IOERR' || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN') {
+    return new RetryableError(`${where}: ${e.message}`, { cause: err });
+  }
+  if (err instanceof Error) return err;
+  return new FatalError(`${where}: ${String(err)}`);
+}
+
+export class SqliteDb implements Db {
+  readonly kind = 'sqlite' as const;
+  readonly description: string;
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Stmt>();
+  private readonly mutex = new Mutex();
+  private depth = 0;
+
+  constructor(readonly path: string, options: SqliteOptions = {}) {
+    this.description = `sqlite ${path}`;
+    if (path !== ':memory:' && !options.create && !fs.existsSync(path)) {
+      throw new RetryableError(`database file not found: ${path}`);
+    }
+    try {
+      this.db = new Database(path, { fileMustExist: !options.create && path !== ':memory:', readonly: options.readonly ?? false });
+      this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+      if (!options.readonly && path !== ':memory:') this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+    } catch (err) {
+      throw translate(err, `cannot open ${path}`);
+    }
+  }
+
+  /** The underlying connection, for code that must be synchronous (benchmarks, the demo generator). */
+  get raw(): Database.Database {
+    return this.db;
+  }
+
+  private prepare(sql: string): Stmt {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      if (this.statements.size > 500) this.statements.clear();
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Runs fn with the connection to itself: waits for any open transaction of another caller. */
+  private async exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
+    const release = await this.mutex.lock();
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+
+  private allSync<T>(sql: string, params?: Params): T[] {
+    try {
+      const s = this.prepare(sql);
+      return s.reader ? (s.all(bind(params)) as T[]) : (s.run(bind(params)), []);
+    } catch (err) {
+      throw translate(err, 'query failed');
+    }
+  }
+
+  private runSync(sql: string, params?: Params): RunResult {
+    try {
+      const r = this.prepare(sql).run(bind(params));
+      return { changes: r.changes };
+    } catch (err) {
+      throw translate(err, 'statement failed');
+    }
+  }
+
+  private upsertSync(table: string, keys: readonly string[], rows: readonly Row[], options: UpsertOptions = {}): number {
+    if (rows.length === 0) return 0;
+    const columns = options.columns ?? Object.keys(rows[0]);
+    const insertOnly = new Set(options.insertOnly ?? []);
+    const updates = columns.filter((c) => !keys.includes(c) && !insertOnly.has(c));
+    const sql =
+      `INSERT INTO ${q(table)} (${columns.map(q).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ` +
+      `ON CONFLICT (${keys.map(q).join(', ')}) DO ` +
+      (updates.length ? `UPDATE SET ${updates.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}` : 'NOTHING');
+    return this.writeRows(sql, columns, rows);
+  }
+
+  private writeRows(sql: string, columns: readonly string[], rows: readonly Row[]): number {
+    const stmt = this.prepare(sql);
+    const write = () => {
+      let n = 0;
+      const args = new Array(columns.length);
+      for (const row of rows) {
+        for (let i = 0; i < columns.length; i++) args[i] = value(row[columns[i]]);
+        n += stmt.run(args).changes;
+      }
+      return n;
+    };
+    try {
+      return this.db.inTransaction ? write() : this.db.transaction(write)();
+    } catch (err) {
+      throw translate(err, `write to ${table(sql)} failed`);
+    }
+  }
+
+  async all<T = Row>(sql: string, params?: Params): Promise<T[]> {
+    return this.exclusive(() => this.allSync<T>(sql, params));
+  }
+  async get<T = Row>(sql: string, params?: Params): Promise<T | undefined> {
+    return (await this.all<T>(sql, params))[0];
+  }
+  async run(sql: string, params?: Params): Promise<RunResult> {
+    return this.exclusive(() => this.runSync(sql, params));
+  }
+  async exec(sql: string): Promise<void> {
+    return this.exclusive(() => {
+      try {
+        this.db.exec(sql);
+      } catch (err) {
+        throw translate(err, 'statement failed');
+      }
+    });
+  }
+  async upsert(tableName: string, keys: readonly string[], rows: readonly Row[], options?: UpsertOptions): Promise<number> {
+    return this.exclusive(() => this.upsertSync(tableName, keys, rows, options));
+  }
+  async insertMany(tableName: string, rows: readonly Row[], columns?: readonly string[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const cols = columns ?? Object.keys(rows[0]);
+    const sql = `INSERT INTO ${q(tableName)} (${cols.map(q).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
+    return this.exclusive(() => this.writeRows(sql, cols, rows));
+  }
+
+  async *stream<T = Row>(sql: string, params?: Params, batchSize = 1000): AsyncIterable<T[]> {
+    const release = await this.mutex.lock();
+    try {
+      let it: IterableIterator<unknown>;
+      try {
+        it = this.db.prepare(sql).iterate(bind(params));
+      } catch (err) {
+        throw translate(err, 'query failed');
+      }
+      let batch: T[] = [];
+      for (const row of it) {
+        batch.push(row as T);
+        if (batch.length >= batchSize) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length) yield batch;
+    } finally {
+      release();
+    }
+  }
+
+  async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    const release = await this.mutex.lock();
+    try {
+      return await this.txBody(fn);
+    } finally {
+      release();
+    }
+  }
+
+  private async txBody<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    const depth = this.depth++;
+    const sp = `sp${depth}`;
+    try {
+      this.db.exec(depth === 0 ? 'BEGIN IMMEDIATE' : `SAVEPOINT ${sp}`);
+    } catch (err) {
+      this.depth--;
+      throw translate(err, 'cannot start a transaction');
+    }
+    try {
+      const result = await fn(this.txHandle());
+      this.db.exec(depth === 0 ? 'COMMIT' : `RELEASE ${sp}`);
+      return result;
+    } catch (err) {
+      try {
+        if (depth === 0) {
+          if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        } else this.db.exec(`ROLLBACK TO ${sp}; RELEASE ${sp}`);
+      } catch {
+        // The original error says more than a failed rollback.
+      }
+      throw err;
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** The same connection, without the lock (the transaction already holds it). */
+  private txHandle(): Db {
+    // The handle is a plain object whose generator method needs the connection; arrows cannot be generators.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    return {
+      kind: 'sqlite',
+      description: this.description,
+      all: async <T>(sql: string, params?: Params) => self.allSync<T>(sql, params),
+      get: async <T>(sql: string, params?: Params) => self.allSync<T>(sql, params)[0],
+      run: async (sql: string, params?: Params) => self.runSync(sql, params),
+      exec: async (sql: string) => void self.db.exec(sql),
+      stream: async function* <T>(sql: string, params?: Params, batchSize = 1000) {
+        const rows = self.allSync<T>(sql, params);
+        for (let i = 0; i < rows.length; i += batchSize) yield rows.slice(i, i + batchSize);
+      },
+      transaction: <T>(fn: (tx: Db) => Promise<T>) => self.txBody(fn),
+      upsert: async (t: string, k: readonly string[], r: readonly Row[], o?: UpsertOptions) => self.upsertSync(t, k, r, o),
+      insertMany: async (t: string, r: readonly Row[], c?: readonly string[]) => {
+        if (r.length === 0) return 0;
+        const cols = c ?? Object.keys(r[0]);
+        return self.writeRows(`INSERT INTO ${q(t)} (${cols.map(q).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`, cols, r);
+      },
+      limit: (n: number) => self.limit(n),
+      tables: async () => self.tablesSync(),
+      columns: async (t: string) => self.columnsSync(t),
+      close: async () => {
+        throw new Error('close the database, not a transaction');
+      },
+    };
+  }
+
+  limit(n: number): { top: string; tail: string } {
+    return { top: '', tail: `LIMIT ${Math.max(0, Math.floor(n))}` };
+  }
+
+  private tablesSync(): string[] {
+    return (this.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
+  }
+  private columnsSync(tableName: string): string[] {
+    return (this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(tableName) as { name: string }[]).map((r) => r.name);
+  }
+  async tables(): Promise<string[]> {
+    return this.exclusive(() => this.tablesSync());
+  }
+  async columns(tableName: string): Promise<string[]> {
+    return this.exclusive(() => this.columnsSync(tableName));
+  }
+
+  async close(): Promise<void> {
+    const release = await this.mutex.lock();
+    try {
+      this.statements.clear();
+      if (this.db.open) this.db.close();
+    } finally {
+      release();
+    }
+  }
+}
+
+function table(sql: string): string {
+  return /INTO\s+(\[[^\]]+\]|\S+)/i.exec(sql)?.[1] ?? 'table';
+}

@@ -1,0 +1,8 @@
+import type { EventName, IntegrationEvent } from './types.js';
+
+/** Every integration event, by name. Each event file adds itself here. */
+export const EVENTS: Partial<Record<EventName, IntegrationEvent>> = {};
+
+export function getEvent(name: EventName): IntegrationEvent | undefined {
+  return EVENTS[name];
+}

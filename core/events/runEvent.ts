@@ -1,0 +1,146 @@
+import type { Db } from '../db/db.js';
+import { insertReturningId } from '../db/db.js';
+import type { Logger } from '../logging/logger.js';
+import type { SettingsValues } from '../contracts/settings.schema.js';
+import type { EventName, Progress, RunStatus } from '../contracts/events.js';
+import { EVENT_LABELS } from '../contracts/events.js';
+import { getEvent } from './registry.js';
+import type { RunOptions, RunSummary } from './types.js';
+import { emptySummary } from './types.js';
+import { FatalError, isRetryable, userMessage } from '../errors.js';
+
+export interface RunEventDeps {
+  erpDb: Db;
+  webDb: Db;
+  settings: SettingsValues;
+  logger: Logger;
+  signal?: AbortSignal;
+  onProgress?(p: Progress): void;
+  now?(): Date;
+}
+
+export interface RunOutcome {
+  runId: number;
+  event: EventName;
+  status: RunStatus;
+  summary: RunSummary;
+  error?: string;
+  retryable?: boolean;
+  durationMs: number;
+}
+
+const clip = (s: string | undefined, n: number) => (s && s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+/** Writes a line to IntegratorEventLog when Log Integrator Events On Web is on. Never fails the run. */
+export async function logOnWeb(deps: RunEventDeps, event: string, runId: number | null, level: string, message: string, details?: unknown): Promise<void> {
+  if (!deps.settings.logIntegratorEventsOnWeb) return;
+  try {
+    await deps.webDb.run(
+      `INSERT INTO [IntegratorEventLog] ([At], [Event], [Level], [Message], [Details], [RunId]) VALUES (@at, @event, @level, @message, @details, @runId)`,
+      {
+        at: (deps.now?.() ?? new Date()).toISOString(),
+        event,
+        level,
+        message: clip(message, 2000),
+        details: details === undefined ? null : clip(JSON.stringify(details), 8000),
+        runId,
+      },
+    );
+  } catch (err) {
+    deps.logger.warn({ err: userMessage(err) }, 'could not write to IntegratorEventLog');
+  }
+}
+
+/**
+ * Runs one integration event and records it in IntegrationRun (and IntegratorEventLog). Never throws for a
+ * failed run: the outcome says what happened, so callers (CLI, worker, admin API) report it their way.
+ */
+export async function runEvent(name: EventName, options: Partial<RunOptions>, deps: RunEventDeps): Promise<RunOutcome> {
+  const now = () => deps.now?.() ?? new Date();
+  const started = Date.now();
+  const all = options.all ?? false;
+  const mode = name === 'customer-master' || name === 'orders' ? (all ? 'SendAll' : 'SendChanged') : all ? 'All' : 'Changed';
+  const startedAt = now().toISOString();
+  let runId: number;
+  try {
+    runId = await insertReturningId(deps.webDb, 'IntegrationRun', {
+      Event: name,
+      Mode: mode,
+      StartedAt: startedAt,
+      Status: 'Running',
+      Read: 0,
+      Written: 0,
+      Skipped: 0,
+      Failed: 0,
+    });
+  } catch (err) {
+    return { runId: -1, event: name, status: 'Failed', summary: emptySummary(), error: `cannot record the run in the web database: ${userMessage(err)}`, retryable: isRetryable(err), durationMs: Date.now() - started };
+  }
+  const logger = deps.logger.child({ event: name, runId });
+  const signal = deps.signal ?? new AbortController().signal;
+  logger.info({ mode }, `${EVENT_LABELS[name]} started`);
+  await logOnWeb(deps, name, runId, 'info', `${EVENT_LABELS[name]} (${mode}) started`);
+
+  let summary = emptySummary();
+  let status: RunStatus;
+  let error: string | undefined;
+  let retryable = false;
+  try {
+    const event = getEvent(name);
+    if (!event) throw new FatalError(`event ${name} is not available in this edition`);
+    summary = await event.run(
+      {
+        erpDb: deps.erpDb,
+        webDb: deps.webDb,
+        settings: deps.settings,
+        logger,
+        signal,
+        runId,
+        now,
+        progress: (phase, done, total) => deps.onProgress?.({ event: name, runId, phase, done, total, startedAt }),
+        runEvent: async (other, o) => (await runEvent(other, o ?? {}, deps)).summary,
+      },
+      { all },
+    );
+    status = summary.incomplete ? 'Stopped' : summary.failed > 0 ? 'Partial' : 'Succeeded';
+    if (summary.incomplete) error = summary.incomplete;
+  } catch (err) {
+    status = 'Failed';
+    error = userMessage(err);
+    retryable = isRetryable(err);
+    logger.error({ err }, `${EVENT_LABELS[name]} failed`);
+  }
+  const finishedAt = now().toISOString();
+  try {
+    await deps.webDb.run(
+      `UPDATE [IntegrationRun] SET [FinishedAt] = @finishedAt, [Status] = @status, [Read] = @read, [Written] = @written, [Skipped] = @skipped, [Failed] = @failed, [Error] = @error, [Details] = @details WHERE [Id] = @id`,
+      {
+        id: runId,
+        finishedAt,
+        status,
+        read: summary.read,
+        written: summary.written,
+        skipped: summary.skipped,
+        failed: summary.failed,
+        error: clip(error, 2000) ?? null,
+        details: summary.details ? clip(JSON.stringify(summary.details), 8000) : null,
+      },
+    );
+  } catch (err) {
+    logger.error({ err: userMessage(err) }, 'could not record the end of the run');
+  }
+  const line = `${EVENT_LABELS[name]} ${status.toLowerCase()}: read ${summary.read}, written ${summary.written}, skipped ${summary.skipped}, failed ${summary.failed}${error ? ` (${error})` : ''}`;
+  if (status === 'Failed') logger.error(line);
+  else logger.info({ read: summary.read, written: summary.written, skipped: summary.skipped, failed: summary.failed }, line);
+  await logOnWeb(deps, name, runId, status === 'Failed' ? 'error' : status === 'Partial' ? 'warn' : 'info', line, summary.details);
+  return { runId, event: name, status, summary, error, retryable, durationMs: Date.now() - started };
+}
+
+/** Runs left as Running by a process that died are marked Failed, so history never shows a ghost run. */
+export async function markInterruptedRuns(webDb: Db, now = new Date()): Promise<number> {
+  const r = await webDb.run(
+    `UPDATE [IntegrationRun] SET [Status] = 'Failed', [FinishedAt] = @at, [Error] = 'interrupted: the integrator stopped during this run; the next run resumes' WHERE [Status] = 'Running'`,
+    { at: now.toISOString() },
+  );
+  return r.changes;
+}

@@ -1,0 +1,181 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  SETTINGS,
+  SETTINGS_BY_KEY,
+  defaultSettings,
+  formatFieldError,
+  validateSettings,
+  type FieldError,
+  type SettingsValues,
+} from '../contracts/settings.schema.js';
+import { redactDsn } from '../db/dsn.js';
+
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+  constructor(
+    message: string,
+    readonly fieldErrors: FieldError[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export interface LoadedSettings {
+  file: string;
+  /** Folder of the settings file: relative sqlite paths and logs live here. */
+  dir: string;
+  /** Every setting, defaults filled in. */
+  values: SettingsValues;
+  /** Keys present in the file that this version does not know: kept on save, never dropped. */
+  unknown: Record<string, unknown>;
+}
+
+function describeJsonError(text: string, err: Error): string {
+  const m = /position (\d+)/.exec(err.message);
+  if (m) {
+    const pos = Number(m[1]);
+    const before = text.slice(0, pos);
+    const line = before.split('\n').length;
+    const column = pos - before.lastIndexOf('\n');
+    return `line ${line}, column ${column}`;
+  }
+  const lc = /line (\d+) column (\d+)/.exec(err.message);
+  return lc ? `line ${lc[1]}, column ${lc[2]}` : err.message;
+}
+
+/**
+ * Reads and validates the settings file. A missing file gives the defaults. A corrupt or hand-broken
+ * file throws one clear SettingsError and is never touched.
+ */
+export function loadSettings(file: string): LoadedSettings {
+  const abs = path.resolve(file);
+  const dir = path.dirname(abs);
+  if (!fs.existsSync(abs)) return { file: abs, dir, values: defaultSettings(), unknown: {} };
+  let text: string;
+  try {
+    text = fs.readFileSync(abs, 'utf8');
+  } catch (err) {
+    throw new SettingsError(`cannot read settings file ${abs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    const backup = fs.existsSync(backupPath(abs)) ? ` (the last good copy is ${backupPath(abs)})` : '';
+    throw new SettingsError(`settings file ${abs} is not valid JSON at ${describeJsonError(text, err as Error)}; fix or remove it${backup}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new SettingsError(`settings file ${abs} must hold one JSON object of key -> value`);
+  }
+  const known: SettingsValues = {};
+  const unknown: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
+    if (SETTINGS_BY_KEY.has(k)) known[k] = v;
+    else unknown[k] = v;
+  }
+  const errors = validateSettings(known);
+  if (errors.length) {
+    throw new SettingsError(
+      `settings file ${abs} has ${errors.length === 1 ? 'an invalid value' : `${errors.length} invalid values`}: ${errors.map(formatFieldError).join('; ')}`,
+      errors,
+    );
+  }
+  return { file: abs, dir, values: { ...defaultSettings(), ...known }, unknown };
+}
+
+export function backupPath(file: string): string {
+  return `${file}.bak`;
+}
+
+/**
+ * Writes the whole settings object atomically (temp file, fsync, rename). The file being replaced, when
+ * it was valid, is kept as settings.json.bak first. Only values different from defaults are not special:
+ * every known key is written, so the file documents itself.
+ */
+export function writeSettingsFile(file: string, values: SettingsValues, unknown: Record<string, unknown> = {}): void {
+  const abs = path.resolve(file);
+  fs.mkdirSync(path.dirname(abs), { recursive: true });
+  const ordered: Record<string, unknown> = {};
+  for (const s of SETTINGS) ordered[s.key] = values[s.key] ?? s.default;
+  Object.assign(ordered, unknown);
+  const body = `${JSON.stringify(ordered, null, 2)}\n`;
+  if (fs.existsSync(abs)) {
+    try {
+      loadSettings(abs);
+      fs.copyFileSync(abs, backupPath(abs));
+    } catch {
+      // The current file is broken: keep the previous backup, which is the last good one.
+    }
+  }
+  const tmp = `${abs}.${process.pid}.tmp`;
+  const fd = fs.openSync(tmp, 'w', 0o600);
+  try {
+    fs.writeSync(fd, body);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, abs);
+}
+
+/**
+ * Validates a change (key -> value) against the file's current content and saves it. Throws a
+ * SettingsError with field errors, and writes nothing, when any value is invalid.
+ */
+export function saveSettings(file: string, changes: SettingsValues): LoadedSettings {
+  const errors = validateSettings(changes);
+  if (errors.length) throw new SettingsError(errors.map(formatFieldError).join('; '), errors);
+  const current = loadSettings(file);
+  const values = { ...current.values, ...changes };
+  writeSettingsFile(current.file, values, current.unknown);
+  return { ...current, values };
+}
+
+/** Keys whose values differ between two settings objects (saved vs applied). */
+export function diffSettings(a: SettingsValues, b: SettingsValues): string[] {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).sort();
+}
+
+/** The settings with secrets removed: secret-typed values and DSN passwords. For logs and exports. */
+export function redactSettings(values: SettingsValues): SettingsValues {
+  const out: SettingsValues = {};
+  for (const [k, v] of Object.entries(values)) {
+    const def = SETTINGS_BY_KEY.get(k);
+    if (def?.type === 'secret') out[k] = v ? '***' : '';
+    else if (def?.type === 'dsn' && typeof v === 'string') out[k] = redactDsn(v);
+    else if (!def && /password|secret|token|key/i.test(k)) out[k] = '***';
+    else out[k] = v;
+  }
+  return out;
+}
+
+/** The secret strings among the settings (passwords, keys), for scrubbing text before it leaves the process. */
+export function secretsOf(values: SettingsValues): string[] {
+  const out: string[] = [];
+  for (const s of SETTINGS) {
+    const v = values[s.key];
+    if (typeof v !== 'string' || !v) continue;
+    if (s.type === 'secret') out.push(v);
+    if (s.type === 'dsn') {
+      const m = /^[a-z]+:\/\/[^:/@]*:([^@]*)@/i.exec(v);
+      if (m?.[1]) {
+        out.push(m[1]);
+        try {
+          out.push(decodeURIComponent(m[1]));
+        } catch {
+          // not percent-encoded
+        }
+      }
+    }
+  }
+  return [...new Set(out.filter((s) => s.length >= 3))];
+}
+
+/** Replaces every secret in a text with ***. */
+export function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) out = out.split(s).join('***');
+  return out;
+}

@@ -1,0 +1,88 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadSettings, saveSettings, writeSettingsFile, backupPath, diffSettings, redactSettings, secretsOf, scrub, SettingsError } from '../../core/settings/settingsFile.js';
+import { defaultSettings } from '../../core/contracts/settings.schema.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const dir = tmpDir();
+let n = 0;
+const fresh = () => path.join(dir, `s${++n}`, 'settings.json');
+
+describe('settings file', () => {
+  it('gives the defaults when there is no file', () => {
+    const s = loadSettings(fresh());
+    expect(s.values).toEqual(defaultSettings());
+  });
+
+  it('round-trips a saved value and keeps a backup of the previous good file', () => {
+    const file = fresh();
+    writeSettingsFile(file, defaultSettings());
+    saveSettings(file, { sendCustomerConversions: true });
+    expect(loadSettings(file).values.sendCustomerConversions).toBe(true);
+    expect(JSON.parse(fs.readFileSync(backupPath(file), 'utf8')).sendCustomerConversions).toBe(false);
+    expect(fs.readdirSync(path.dirname(file)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('refuses an invalid value with the field named, writing nothing', () => {
+    const file = fresh();
+    writeSettingsFile(file, defaultSettings());
+    const before = fs.readFileSync(file, 'utf8');
+    try {
+      saveSettings(file, { httpPort: 'abc' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(SettingsError);
+      expect((err as SettingsError).fieldErrors[0].key).toBe('httpPort');
+      expect((err as Error).message).toContain('HTTP Port');
+    }
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+  });
+
+  it('reports a corrupt file in one line and leaves it as it was', () => {
+    const file = fresh();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const broken = '{\n  "httpPort": 8085,\n  "erpDsn": "sqlite:erp.sqlite"\n  "oops"\n}';
+    fs.writeFileSync(file, broken);
+    expect(() => loadSettings(file)).toThrow(SettingsError);
+    try {
+      loadSettings(file);
+    } catch (err) {
+      expect((err as Error).message.split('\n')).toHaveLength(1);
+      expect((err as Error).message).toMatch(/not valid JSON at line 4/);
+    }
+    expect(() => saveSettings(file, { httpPort: 9000 })).toThrow(SettingsError);
+    expect(fs.readFileSync(file, 'utf8')).toBe(broken);
+  });
+
+  it('reports a hand-broken value by field', () => {
+    const file = fresh();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify({ httpPort: 'eighty', erpPollingIntervalMins: -1 }));
+    expect(() => loadSettings(file)).toThrow(/2 invalid values: HTTP Port \(httpPort\).*ERP Polling Interval/);
+  });
+
+  it('keeps unknown keys on save', () => {
+    const file = fresh();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify({ futureSetting: 'x' }));
+    saveSettings(file, { defaultCountry: 'New Zealand' });
+    const raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expect(raw.futureSetting).toBe('x');
+    expect(raw.defaultCountry).toBe('New Zealand');
+  });
+
+  it('diffs saved against applied settings', () => {
+    const a = defaultSettings();
+    expect(diffSettings(a, { ...a, httpPort: 9000, customerFieldMappings: { Phone: 'fax' } })).toEqual(['customerFieldMappings', 'httpPort']);
+    expect(diffSettings(a, structuredClone(a))).toEqual([]);
+  });
+
+  it('redacts secrets and DSN passwords', () => {
+    const v = { ...defaultSettings(), erpDsn: 'mssql://sa:Sup3rSecret@db:1433/erp', listenerApiKey: 'key-123456', adminToken: 'tok-abcdef' };
+    const r = redactSettings(v);
+    expect(JSON.stringify(r)).not.toMatch(/Sup3rSecret|key-123456|tok-abcdef/);
+    expect(r.erpDsn).toBe('mssql://sa:***@db:1433/erp');
+    expect(scrub('failed login for Sup3rSecret with key-123456', secretsOf(v))).toBe('failed login for *** with ***');
+  });
+});
