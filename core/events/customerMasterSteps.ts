@@ -1,0 +1,39 @@
+// Work that follows the customer send inside a customer-master run, in order. Each capability that hangs
+// off customer-master adds one step here instead of editing the event.
+import type { EventContext, RunOptions } from './types.js';
+import { copyErpConversions } from './conversionCopy.js';
+
+export interface StepResult {
+  read: number;
+  written: number;
+  skipped?: number;
+  failed?: number;
+  details?: Record<string, unknown>;
+}
+
+export interface CustomerMasterStep {
+  name: string;
+  /** Whether the step runs with these settings. */
+  enabled(settings: EventContext['settings']): boolean;
+  run(ctx: EventContext, options: RunOptions): Promise<StepResult>;
+}
+
+/** Send Customer Conversions: copy deb_conversion, and process them when any new row arrived. */
+export const conversionsStep: CustomerMasterStep = {
+  name: 'conversions',
+  enabled: (s) => s.sendCustomerConversions === true,
+  async run(ctx) {
+    ctx.progress('customer conversions', 0, null);
+    const { read, added } = await copyErpConversions(ctx.erpDb, ctx.webDb, ctx.now());
+    ctx.logger.info({ read, added }, `customer conversions: ${read} in the ERP, ${added} new`);
+    const details: Record<string, unknown> = { conversionsInErp: read, conversionsAdded: added };
+    if (added > 0) {
+      const processed = await ctx.runEvent('conversions');
+      details.conversionsProcessed = processed.written;
+      details.conversionsFailed = processed.failed;
+    }
+    return { read, written: added, details };
+  },
+};
+
+export const CUSTOMER_MASTER_STEPS: CustomerMasterStep[] = [conversionsStep];
