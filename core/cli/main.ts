@@ -7,9 +7,10 @@ import { VERSION } from '../version.js';
 import * as demo from './commands/demo.js';
 import * as settings from './commands/settings.js';
 import * as exportLogs from './commands/exportLogs.js';
+import * as customer from './commands/customer.js';
 
 /** Each capability registers its own commands here. */
-const COMMANDS: Array<{ register(program: Command, ctx: CliContext): void }> = [demo, settings, exportLogs];
+const COMMANDS: Array<{ register(program: Command, ctx: CliContext): void }> = [demo, settings, customer, exportLogs];
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('integrator')

@@ -1,0 +1,8 @@
+// Admin actions on one customer (activate, release, approve, ...). The CLI (`integrator customer <action>`)
+// and the admin API both dispatch through this table, so each action is written once. Each capability
+// imports its action(s) here.
+import type { CustomerAction } from './actionTypes.js';
+
+export { ActionError, type ActionContext, type CustomerAction } from './actionTypes.js';
+
+export const CUSTOMER_ACTIONS: Record<string, CustomerAction> = {};
