@@ -3,6 +3,7 @@
 // saved changes show as pending until Restart (or the nightly restart) applies them.
 import { EventEmitter } from 'node:events';
 import type { Db } from '../db/db.js';
+import { insertReturningId } from '../db/db.js';
 import { openDb } from '../db/openDb.js';
 import { redactDsn } from '../db/dsn.js';
 import { migrate } from '../db/schema.js';
@@ -390,7 +391,20 @@ export class Integrator extends EventEmitter {
         this.health.erp = { ok: true, error: null };
       } catch (err) {
         this.health.erp = { ok: false, error: userMessage(err) };
-        throw err;
+        // The web side is there: the failure goes into the run history like any other run.
+        const runId = await insertReturningId(webDb, 'IntegrationRun', {
+          Event: name,
+          Mode: options.all ? 'SendAll' : 'SendChanged',
+          StartedAt: startedAt,
+          FinishedAt: this.now().toISOString(),
+          Status: 'Failed',
+          Read: 0,
+          Written: 0,
+          Skipped: 0,
+          Failed: 0,
+          Error: `ERP database not available: ${userMessage(err)}`.slice(0, 2000),
+        }).catch(() => -1);
+        throw Object.assign(err as object, { runId });
       }
       outcome = await runEvent(name, options, {
         erpDb,
@@ -406,7 +420,8 @@ export class Integrator extends EventEmitter {
         },
       });
     } catch (err) {
-      outcome = { runId: -1, event: name, status: 'Failed', summary: emptySummary(), error: userMessage(err), retryable: isRetryable(err), durationMs: Date.now() - started };
+      const runId = typeof (err as { runId?: unknown })?.runId === 'number' ? (err as { runId: number }).runId : -1;
+      outcome = { runId, event: name, status: 'Failed', summary: emptySummary(), error: userMessage(err), retryable: isRetryable(err), durationMs: Date.now() - started };
       this.logger.error({ event: name, trigger }, `${EVENT_LABELS[name]} could not run: ${outcome.error}`);
     } finally {
       await webDb?.close().catch(() => undefined);
@@ -499,7 +514,7 @@ export class Integrator extends EventEmitter {
     return { enabled, url, error };
   }
 
-  status(): Status & { settingsError: string | null; restartError: string | null; events: Array<Status['events'][number] & { available: boolean; lastError: string | null; retryAt: string | null }> } {
+  status(): Status {
     const saved = this.saved();
     const pending = diffSettings(saved.values, this.applied);
     const s = this.applied;
