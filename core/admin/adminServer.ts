@@ -90,6 +90,17 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
   const allowed = new Set([...LOOPBACK, ...(options.allowedHosts ?? []).map((h) => h.toLowerCase())]);
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
   const streams = new Set<FastifyReply>();
+  // A POST without a body but with a JSON content type (fetch wrappers do this) is an empty object, not a 400.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new HttpError(400, 'the request body is not valid JSON'), undefined);
+    }
+  });
 
   const token = () => String(integrator.applied.adminToken ?? '');
   const secrets = () => secretsOf(integrator.applied);
