@@ -20,6 +20,7 @@ import { isRetryable, userMessage } from '../errors.js';
 import { SERVICES, type RunningService, type Service, type TestPricingRequest } from './service.js';
 import { backoffMs, nextDailyAt, nextRunAt, parseSchedule, type Schedule } from './schedule.js';
 import { VERSION } from '../version.js';
+import { lastRunPerEvent } from './runHistory.js';
 import type { PriceAnswer } from '../contracts/adminApi.js';
 
 export type IntegratorState = Status['state'];
@@ -64,6 +65,8 @@ export interface RunRequestResult {
   message: string;
   /** Settles with the outcome when accepted. */
   done: Promise<RunOutcome> | null;
+  /** The run's IntegrationRun id, as soon as the event reports progress (or when it ends). */
+  runId: Promise<number | null> | null;
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -173,7 +176,7 @@ export class Integrator extends EventEmitter {
         lastStart: null,
         running: null,
         abort: null,
-        lastRun: previous?.lastRun ?? null,
+        lastRun: previous?.lastRun ?? this.lastRunsAtStart.get(name) ?? null,
         lastError: previous?.lastError ?? null,
         attempts: 0,
         retryAt: null,
@@ -223,6 +226,7 @@ export class Integrator extends EventEmitter {
   }
 
   private serviceDbs: Db[] = [];
+  private lastRunsAtStart = new Map<string, RunRecord>();
 
   private async openWeb(create = false): Promise<Db> {
     return openDb(String(this.applied.webDsn), { baseDir: this.settingsValue.dir, create });
@@ -239,6 +243,7 @@ export class Integrator extends EventEmitter {
         await migrate(web, WEB_MIGRATIONS);
         const ghosts = await markInterruptedRuns(web, this.now());
         if (ghosts) this.logger.warn({ runs: ghosts }, 'runs left unfinished by a previous process were marked Failed');
+        this.lastRunsAtStart = new Map((await lastRunPerEvent(web)).map((r) => [r.event, r]));
       } finally {
         await web.close();
       }
@@ -337,11 +342,26 @@ export class Integrator extends EventEmitter {
   runNow(name: EventName, options: { all?: boolean } = {}): RunRequestResult {
     const st = this.events.get(name);
     const label = EVENT_LABELS[name];
-    if (this.stateValue !== 'running' || !st) return { accepted: false, event: name, message: `the integrator is ${this.stateValue}`, done: null };
-    if (st.running) return { accepted: false, event: name, message: `${label} is already running`, done: null };
-    if (!EVENTS[name]) return { accepted: false, event: name, message: `${label} is not available in this edition`, done: null };
+    if (this.stateValue !== 'running' || !st) return { accepted: false, event: name, message: `the integrator is ${this.stateValue}`, done: null, runId: null };
+    if (st.running) return { accepted: false, event: name, message: `${label} is already running`, done: null, runId: null };
+    if (!EVENTS[name]) return { accepted: false, event: name, message: `${label} is not available in this edition`, done: null, runId: null };
     const done = this.launch(st, { all: options.all ?? false }, 'manual');
-    return { accepted: true, event: name, message: `${label} started${options.all ? ' (Send All)' : ''}`, done };
+    const runId = new Promise<number | null>((resolve) => {
+      const onProgress = () => {
+        const id = this.progressByEvent.get(name)?.runId;
+        if (typeof id === 'number') finish(id);
+      };
+      const finish = (id: number | null) => {
+        this.off('progress', onProgress);
+        resolve(id);
+      };
+      this.on('progress', onProgress);
+      void done.then(
+        (o) => finish(o.runId >= 0 ? o.runId : null),
+        () => finish(null),
+      );
+    });
+    return { accepted: true, event: name, message: `${label} started${options.all ? ' (Send All)' : ''}`, done, runId };
   }
 
   private launch(st: EventState, options: { all: boolean }, trigger: 'schedule' | 'retry' | 'manual'): Promise<RunOutcome> {

@@ -178,7 +178,7 @@ describe('admin API', () => {
     const reader = stream.body!.getReader();
     const r = await api('POST', API.runEvent('statements') + '?all=1');
     expect(r.status).toBe(202);
-    expect(r.body).toMatchObject({ accepted: true, event: 'statements' });
+    expect(r.body).toMatchObject({ accepted: true, event: 'statements', runId: expect.any(Number) });
     const busy = await api('POST', API.runEvent('statements'));
     expect(busy.status).toBe(409);
     expect(busy.body).toMatchObject({ accepted: false, message: expect.stringMatching(/already running/) });
@@ -194,7 +194,7 @@ describe('admin API', () => {
       const body = RunsResponseSchema.parse((await api('GET', `${API.runs}?event=statements`)).body);
       return body.runs.find((x) => x.status === 'Succeeded') ? body.runs : null;
     });
-    expect(runs[0]).toMatchObject({ event: 'statements', mode: 'All', status: 'Succeeded', written: 120 });
+    expect(runs[0]).toMatchObject({ id: (r.body as { runId: number }).runId, event: 'statements', mode: 'All', status: 'Succeeded', written: 120 });
     expect((await api('POST', API.runEvent('no-such-event'))).status).toBe(404);
   });
 

@@ -104,6 +104,11 @@ describe('the running integrator', () => {
     const second = integrator.runNow('statements');
     expect((await second.done!).status).toBe('Succeeded');
     expect(webRows(s.web, 'SELECT COUNT(*) AS n, COUNT(DISTINCT Id) AS d, MAX(Id) AS m FROM dst')[0]).toEqual({ n: 400, d: 400, m: 400 });
+    // A new process shows the last run from the history before it has run anything itself.
+    await integrator.stop();
+    const next = make(s.file);
+    await next.start();
+    expect(next.status().events.find((e) => e.event === 'statements')!.lastRun).toMatchObject({ status: 'Succeeded', written: 400 - copied });
   });
 
   it('the ERP file disappearing gives failed runs with the reason, and the retry recovers when it returns', async () => {
