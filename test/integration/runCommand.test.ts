@@ -184,6 +184,27 @@ describe('integrator run', () => {
     expect(await again.exited).toBe(0);
   });
 
+  it('killed mid-run (no chance to stop): the next start marks the run Failed and a rerun converges', async () => {
+    const s = await install('sigkill', 2000, {});
+    const run = startRun(['--config', s.file], { TEST_COPY_BATCH: '50', TEST_COPY_PAUSE_MS: '40' });
+    const [, base, , token] = await run.waitFor(/^Admin UI: (http:\/\/127\.0\.0\.1:(\d+))\/#token=(\S+)$/);
+    const auth = { authorization: `Bearer ${token}` };
+    const { runId } = (await (await fetch(`${base}/api/events/statements/run`, { method: 'POST', headers: auth })).json()) as { runId: number };
+    await until('a few batches', () => Number(webQuery(s.web, 'SELECT COUNT(*) AS n FROM dst')[0].n) >= 100);
+    run.child.kill('SIGKILL');
+    await run.exited;
+    expect(webQuery(s.web, `SELECT Status FROM IntegrationRun WHERE Id = ${runId}`)[0].Status).toBe('Running');
+
+    const again = startRun(['--config', s.file], { TEST_COPY_BATCH: '500' });
+    const [, base2] = await again.waitFor(/^Admin UI: (http:\/\/127\.0\.0\.1:\d+)\//);
+    expect(webQuery(s.web, `SELECT Status, Error FROM IntegrationRun WHERE Id = ${runId}`)[0]).toMatchObject({ Status: 'Failed', Error: expect.stringMatching(/^interrupted/) });
+    expect((await fetch(`${base2}/api/events/statements/run`, { method: 'POST', headers: auth })).status).toBe(202);
+    await until('converged', () => webQuery(s.web, "SELECT COUNT(*) AS n FROM IntegrationRun WHERE Status = 'Succeeded'")[0].n === 1);
+    expect(webQuery(s.web, 'SELECT COUNT(*) AS n, COUNT(DISTINCT Id) AS d FROM dst')[0]).toEqual({ n: 2000, d: 2000 });
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+  });
+
   it('a corrupt or missing settings file: one clear line and a non-zero exit', async () => {
     const dir = tmpDir('integrator-run-bad-');
     const file = path.join(dir, 'settings.json');
