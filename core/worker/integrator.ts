@@ -2,6 +2,7 @@
 // listener), stop / restart, and the applied-vs-saved settings. It runs with the settings it started with;
 // saved changes show as pending until Restart (or the nightly restart) applies them.
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
 import type { Db } from '../db/db.js';
 import { insertReturningId } from '../db/db.js';
 import { openDb } from '../db/openDb.js';
@@ -488,11 +489,18 @@ export class Integrator extends EventEmitter {
   /** The saved settings (what Apply wrote), or the applied ones when the file cannot be read now. */
   saved(): { values: SettingsValues; error: string | null } {
     try {
-      return { values: loadSettings(this.options.settingsFile).values, error: null };
+      // The UI polls the status: read and validate the file again only when it changed.
+      const st = fs.statSync(this.options.settingsFile);
+      const stamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
+      if (this.savedCache?.stamp !== stamp) this.savedCache = { stamp, values: loadSettings(this.options.settingsFile).values };
+      return { values: this.savedCache.values, error: null };
     } catch (err) {
+      this.savedCache = null;
       return { values: this.applied, error: userMessage(err) };
     }
   }
+
+  private savedCache: { stamp: string; values: SettingsValues } | null = null;
 
   /** Keys saved but not yet applied. */
   pendingChanges(): string[] {
