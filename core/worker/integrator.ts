@@ -536,8 +536,15 @@ export class Integrator extends EventEmitter {
 
   /** Keys saved but not yet applied. */
   pendingChanges(): string[] {
-    return diffSettings(this.saved().values, this.applied);
+    const saved = this.saved().values;
+    const cached = this.pendingCache;
+    if (cached && cached.saved === saved && cached.applied === this.applied) return cached.keys;
+    const keys = diffSettings(saved, this.applied);
+    this.pendingCache = { saved, applied: this.applied, keys };
+    return keys;
   }
+
+  private pendingCache: { saved: SettingsValues; applied: SettingsValues; keys: string[] } | null = null;
 
   /** Opens the web database for a request (admin API) and closes it after. */
   async withWeb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
@@ -576,7 +583,7 @@ export class Integrator extends EventEmitter {
 
   status(): Status {
     const saved = this.saved();
-    const pending = diffSettings(saved.values, this.applied);
+    const pending = [...this.pendingChanges()];
     const s = this.applied;
     return {
       version: VERSION,
