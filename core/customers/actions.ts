@@ -6,3 +6,11 @@ import type { CustomerAction } from './actionTypes.js';
 export { ActionError, type ActionContext, type CustomerAction } from './actionTypes.js';
 
 export const CUSTOMER_ACTIONS: Record<string, CustomerAction> = {};
+
+import { releaseAction, approveAction, declineAction } from './crmApproval.js';
+import { disableAction, enableAction } from './disableAccount.js';
+CUSTOMER_ACTIONS.release = releaseAction;
+CUSTOMER_ACTIONS.approve = approveAction;
+CUSTOMER_ACTIONS.decline = declineAction;
+CUSTOMER_ACTIONS.disable = disableAction;
+CUSTOMER_ACTIONS.enable = enableAction;

@@ -6,3 +6,6 @@ export const EVENTS: Partial<Record<EventName, IntegrationEvent>> = {};
 export function getEvent(name: EventName): IntegrationEvent | undefined {
   return EVENTS[name];
 }
+
+import { webAccountsEvent } from './webAccounts.js';
+EVENTS['web-accounts'] = webAccountsEvent;
