@@ -252,3 +252,21 @@ describe('web-accounts event', () => {
     expect(await count(p.web, `SELECT COUNT(*) AS n FROM [Customer] WHERE [Source] = 'WEB'`)).toBe(5);
   });
 });
+
+describe('web schema migration 40', () => {
+  it('adds the web-accounts columns to a database created before them, and leaves a current one alone', async () => {
+    const { openDb } = await import('../../core/db/openDb.js');
+    const { createTables, migrate } = await import('../../core/db/schema.js');
+    const { WEB_MIGRATIONS, WEB_TABLES } = await import('../../core/web/webSchema.js');
+    const db = await openDb(`sqlite:${dir}/old-web.sqlite`, { create: true });
+    const added = new Set(['Customer.ErpCode', 'Customer.WebCode', 'SalesOrder.Email']);
+    const old = WEB_TABLES.map((t) => ({ ...t, columns: t.columns.filter((c) => !added.has(`${t.name}.${c.name}`)) }));
+    await migrate(db, [{ version: 1, description: 'web schema', up: (tx) => createTables(tx, old) }]);
+    expect(await db.columns('Customer')).not.toContain('ErpCode');
+    expect(await migrate(db, WEB_MIGRATIONS)).toContain(40);
+    expect(await db.columns('Customer')).toEqual(expect.arrayContaining(['ErpCode', 'WebCode']));
+    expect(await db.columns('SalesOrder')).toContain('Email');
+    expect(await migrate(db, WEB_MIGRATIONS)).toEqual([]);
+    await db.close();
+  });
+});
