@@ -1,7 +1,7 @@
 // The web store tables of SPEC 4, as data. Migrations create them on either engine; the customer-code
 // registry (every column a customer conversion renames) is read from the `customerCode` flags here.
 import type { ColumnDef, Migration, TableDef } from '../db/schema.js';
-import { addColumnIfMissing, createTables } from '../db/schema.js';
+import { addColumnIfMissing, createIndexSql, createTables } from '../db/schema.js';
 
 const code = (name = 'CustomerCode', extra: Partial<ColumnDef> = {}): ColumnDef => ({ name, type: 'text', length: 20, customerCode: true, ...extra });
 const text = (name: string, length: number, extra: Partial<ColumnDef> = {}): ColumnDef => ({ name, type: 'text', length, ...extra });
@@ -186,11 +186,14 @@ export const WEB_MIGRATIONS: Migration[] = [
   { version: 1, description: 'web schema', up: (db) => createTables(db, WEB_TABLES) },
   {
     version: 40,
-    description: 'web accounts: Customer.ErpCode, Customer.WebCode, SalesOrder.Email',
+    description: 'web accounts: Customer.ErpCode, Customer.WebCode (indexed), SalesOrder.Email',
     up: async (db) => {
       await addColumnIfMissing(db, WEB_TABLES_BY_NAME.get('Customer')!, 'ErpCode');
       await addColumnIfMissing(db, WEB_TABLES_BY_NAME.get('Customer')!, 'WebCode');
       await addColumnIfMissing(db, WEB_TABLES_BY_NAME.get('SalesOrder')!, 'Email');
+      // Codes are looked up by either: numbering checks ErpCode, admin actions accept the web's code.
+      await db.exec(createIndexSql(db.kind, 'Customer', ['ErpCode']));
+      await db.exec(createIndexSql(db.kind, 'Customer', ['WebCode']));
     },
   },
 ];

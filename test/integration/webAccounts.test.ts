@@ -241,6 +241,21 @@ describe('web-accounts event', () => {
     expect(JSON.parse(rec!.Details).editConflicts[0].customer).toBe(code);
   });
 
+  it('stops after the current batch when asked, and the next run carries on', async () => {
+    const p = await demo('stop', { batchSize: 1 });
+    const ac = new AbortController();
+    ac.abort();
+    const stopped = await runEvent('web-accounts', {}, { ...deps(p), signal: ac.signal });
+    expect(stopped.status).toBe('Stopped');
+    expect(stopped.error).toMatch(/stopped after a batch of web accounts/);
+    expect(stopped.summary.read).toBe(1);
+    expect(await count(p.web, `SELECT COUNT(*) AS n FROM [Customer] WHERE [Source] = 'WEB' AND [CrmStatus] IS NULL`)).toBe(1);
+    const rest = await run(p);
+    expect(rest.status, rest.error).toBe('Succeeded');
+    expect(await count(p.web, `SELECT COUNT(*) AS n FROM [Customer] WHERE [Source] = 'WEB' AND [CrmStatus] IS NULL`)).toBe(0);
+    expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [sales_order] WHERE [so_order_no] IN ('W000001', 'W000002', 'W000003')`)).toBe(3);
+  });
+
   it('sends accounts through sendWebAccounts directly (the approve path) without touching other customers', async () => {
     const p = await demo('direct');
     const r = await sendWebAccounts(deps(p), ['B2C-0001', 'CRM-0001']);
