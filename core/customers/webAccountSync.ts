@@ -159,7 +159,8 @@ export async function sendWebAccounts(
   await webDb.transaction(async (tx) => {
     const chosen: Row[] = [];
     const needNumber: WebCustomerRow[] = [];
-    const claimed = new Set<string>();
+    // One debtor per web customer in a batch: two rows cannot both become the same Customer row in one move.
+    const claimed = new Set(customers.map((c) => c.ErpCode).filter((c): c is string => Boolean(c)));
     for (const c of customers) {
       if (c.ErpCode) continue;
       const byEmail = matched.get(normEmail(c.Email));

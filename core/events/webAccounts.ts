@@ -161,7 +161,10 @@ async function sendOrders(ctx: EventContext, summary: RunSummary, details: Recor
         details.guestOrders = Number(details.guestOrders ?? 0) + 1;
         if (matched) details.guestOrdersMatchedByEmail = Number(details.guestOrdersMatchedByEmail ?? 0) + 1;
       } else if (o.CustomerSource === 'ERP') target.set(o.OrderNo, o.CustomerCode!);
-      else waiting++;
+      else if (o.CustomerSource === null) {
+        failures.push({ order: o.OrderNo, reason: `order ${o.OrderNo} names customer ${o.CustomerCode}, which is not a web customer` });
+        summary.failed++;
+      } else waiting++;
     }
     summary.skipped += waiting;
     details.ordersWaitingForAccount = Number(details.ordersWaitingForAccount ?? 0) + waiting;

@@ -241,6 +241,24 @@ describe('web-accounts event', () => {
     expect(JSON.parse(rec!.Details).editConflicts[0].customer).toBe(code);
   });
 
+  it('fails, with the reason, an order of an unknown customer and one whose number the ERP uses for another debtor', async () => {
+    const p = await demo('badorders');
+    const erpOrder = (await p.erp.get<{ so_order_no: string; accountcode: string }>(`SELECT [so_order_no], [accountcode] FROM [sales_order] ORDER BY [so_order_no]`))!;
+    await p.web.insertMany('SalesOrder', [
+      { OrderNo: 'W400001', CustomerCode: 'NOBODY', OrderDate: '2026-11-01T10:00:00Z', Total: 1, Source: 'WEB' },
+      { OrderNo: erpOrder.so_order_no, CustomerCode: null, Email: 'someone@example.org', OrderDate: '2026-11-01T10:00:00Z', Total: 1, Source: 'WEB' },
+    ]);
+    const out = await run(p);
+    expect(out.status).toBe('Partial');
+    expect(out.summary.failed).toBe(2);
+    expect(out.summary.details?.orderFailures).toEqual([
+      { order: 'W400001', reason: 'order W400001 names customer NOBODY, which is not a web customer' },
+      { order: erpOrder.so_order_no, reason: `the ERP already has order ${erpOrder.so_order_no} for debtor ${erpOrder.accountcode}` },
+    ]);
+    expect(await p.erp.get(`SELECT [accountcode] FROM [sales_order] WHERE [so_order_no] = @o`, { o: erpOrder.so_order_no })).toEqual({ accountcode: erpOrder.accountcode });
+    expect(await count(p.web, `SELECT COUNT(*) AS n FROM [SalesOrder] WHERE [OrderNo] IN ('W400001', @o) AND [SentToErpAt] IS NULL`, { o: erpOrder.so_order_no })).toBe(2);
+  });
+
   it('stops after the current batch when asked, and the next run carries on', async () => {
     const p = await demo('stop', { batchSize: 1 });
     const ac = new AbortController();
