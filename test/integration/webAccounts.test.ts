@@ -5,6 +5,7 @@ import { sendWebAccounts } from '../../core/customers/webAccountSync.js';
 import { allocateCodes, formatCode, parseTemplate, templateProblem } from '../../core/customers/numbering.js';
 import { recordWebEdit } from '../../core/customers/webEdits.js';
 import { ActionError } from '../../core/customers/actionTypes.js';
+import { CUSTOMER_ACTIONS } from '../../core/customers/actions.js';
 import { customerCodeColumns } from '../../core/web/webSchema.js';
 import type { SettingsValues } from '../../core/contracts/settings.schema.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -199,6 +200,24 @@ describe('web-accounts event', () => {
     const again = await run(p);
     expect(again.error).toMatch(/exhausted/);
     expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [deb_master] WHERE [accountcode] LIKE 'WB-%'`)).toBe(2);
+  });
+
+  it('refuses an approval when the sequence is exhausted, leaving the customer Released, and approves after a crash once', async () => {
+    const p = await demo('approve-exhaust', { customerNumberingSequence: 'AP-#' });
+    await p.web.upsert('NumberingSequence', ['Name'], [{ Name: 'AP-#', NextValue: 10 }]);
+    const ctx = { webDb: p.web, erpDb: async () => p.erp, settings: p.settings, logger: silentLogger, now: () => T0 };
+    await expect(CUSTOMER_ACTIONS.approve.run(ctx, 'CRM-0003')).rejects.toThrow(/Customer Numbering Sequence AP-# is exhausted/);
+    expect(await p.web.get(`SELECT [CrmStatus], [Source] FROM [Customer] WHERE [CustomerCode] = 'CRM-0003'`)).toEqual({ CrmStatus: 'Released', Source: 'WEB' });
+
+    await p.web.upsert('NumberingSequence', ['Name'], [{ Name: 'AP-#', NextValue: 5 }]);
+    // The web move fails after the ERP debtor was created: the customer is still Released, the retry finishes.
+    const crashing = { ...ctx, webDb: crashingAt(p.web, 2) };
+    await expect(CUSTOMER_ACTIONS.approve.run(crashing, 'CRM-0003')).rejects.toThrow(/simulated crash/);
+    expect(await p.web.get(`SELECT [CrmStatus], [ErpCode] FROM [Customer] WHERE [CustomerCode] = 'CRM-0003'`)).toEqual({ CrmStatus: 'Released', ErpCode: 'AP-5' });
+    expect(await CUSTOMER_ACTIONS.approve.run(ctx, 'CRM-0003')).toBe('Authorisation for Customer, Footscray Fabrication, has been successful.');
+    expect(await p.web.get(`SELECT [CustomerCode], [CrmStatus], [ActiveStatus] FROM [Customer] WHERE [WebCode] = 'CRM-0003'`)).toEqual({ CustomerCode: 'AP-5', CrmStatus: 'Approved', ActiveStatus: 'Active' });
+    expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [deb_master] WHERE [accountcode] LIKE 'AP-%'`)).toBe(1);
+    expect(await count(p.web, `SELECT [NextValue] AS n FROM [NumberingSequence] WHERE [Name] = 'AP-#'`)).toBe(6);
   });
 
   it('pushes a permitted web edit with the first order after it, not before', async () => {
