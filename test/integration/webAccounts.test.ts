@@ -6,6 +6,7 @@ import { allocateCodes, formatCode, parseTemplate, templateProblem } from '../..
 import { recordWebEdit } from '../../core/customers/webEdits.js';
 import { ActionError } from '../../core/customers/actionTypes.js';
 import { CUSTOMER_ACTIONS } from '../../core/customers/actions.js';
+import { getCustomer, listCustomers } from '../../core/customers/customerList.js';
 import { customerCodeColumns } from '../../core/web/webSchema.js';
 import type { SettingsValues } from '../../core/contracts/settings.schema.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -320,5 +321,31 @@ describe('web schema migration 40', () => {
     expect(await db.columns('SalesOrder')).toContain('Email');
     expect(await migrate(db, WEB_MIGRATIONS)).toEqual([]);
     await db.close();
+  });
+});
+
+describe('customer list for the CRM approval screen', () => {
+  it('filters by Site and status, searches, pages, and finds an approved customer by its CRM code', async () => {
+    const p = await demo('list');
+    const codes = async (q: Parameters<typeof listCustomers>[1]) => (await listCustomers(p.web, q)).customers.map((c) => c.customerCode);
+    expect(await codes({ site: 'Melbourne', crmStatus: 'Released' })).toEqual(['CRM-0002', 'CRM-0003']);
+    expect(await codes({ site: 'Sydney', crmStatus: 'NewCRM' })).toEqual(['CRM-0004']);
+    expect(await codes({ search: 'bondi' })).toEqual(['CRM-0004']);
+    await p.web.insertMany('Customer', [
+      { CustomerCode: 'B2C-0100', Name: 'Cafe 100% Organic', Source: 'WEB' },
+      { CustomerCode: 'B2C-0101', Name: 'Cafe 1000 Things', Source: 'WEB' },
+      { CustomerCode: 'B2C-0102', Name: 'Cafe_Bar', Source: 'WEB' },
+    ]);
+    expect(await codes({ search: '100%' })).toEqual(['B2C-0100']);
+    expect(await codes({ search: 'e_B' })).toEqual(['B2C-0102']);
+    const page = await listCustomers(p.web, { site: 'Melbourne', limit: 1, offset: 1 });
+    expect(page.total).toBe(3);
+    expect(page.customers.map((c) => c.customerCode)).toEqual(['CRM-0002']);
+    const ctx = { webDb: p.web, erpDb: async () => p.erp, settings: p.settings, logger: silentLogger, now: () => T0 };
+    await CUSTOMER_ACTIONS.approve.run(ctx, 'CRM-0002');
+    expect(await getCustomer(p.web, 'CRM-0002')).toMatchObject({ customerCode: 'WEB-00001', crmStatus: 'Approved', activeStatus: 'Active', site: 'Melbourne', source: 'ERP', isDisabled: false });
+    expect(await codes({ site: 'Melbourne', crmStatus: 'Released' })).toEqual(['CRM-0003']);
+    expect(await codes({ site: 'Melbourne', crmStatus: 'Approved' })).toEqual(['WEB-00001']);
+    await expect(getCustomer(p.web, 'NOPE')).rejects.toThrow(/there is no web customer NOPE/);
   });
 });
