@@ -157,6 +157,13 @@ export async function sendWebAccounts(
   const how = new Map<string, AccountResult['how']>();
   let exhausted: SendAccountsResult['exhausted'];
   await webDb.transaction(async (tx) => {
+    // Re-read inside the transaction: a concurrent approval of the same customer may have recorded a code since.
+    const recorded = await tx.all<{ CustomerCode: string; ErpCode: string }>(
+      `SELECT [CustomerCode], [ErpCode] FROM [Customer] WHERE [ErpCode] IS NOT NULL AND [CustomerCode] IN (${list.sql})`,
+      list.params,
+    );
+    const byWebCode = new Map(customers.map((c) => [c.CustomerCode, c]));
+    for (const r of recorded) byWebCode.get(r.CustomerCode)!.ErpCode = r.ErpCode;
     const chosen: Row[] = [];
     const needNumber: WebCustomerRow[] = [];
     // One debtor per web customer in a batch: two rows cannot both become the same Customer row in one move.
