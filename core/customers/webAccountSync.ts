@@ -163,7 +163,10 @@ export async function sendWebAccounts(
       list.params,
     );
     const byWebCode = new Map(customers.map((c) => [c.CustomerCode, c]));
-    for (const r of recorded) byWebCode.get(r.CustomerCode)!.ErpCode = r.ErpCode;
+    for (const r of recorded) {
+      const c = byWebCode.get(r.CustomerCode);
+      if (c) c.ErpCode = r.ErpCode;
+    }
     const chosen: Row[] = [];
     const needNumber: WebCustomerRow[] = [];
     // One debtor per web customer in a batch: two rows cannot both become the same Customer row in one move.
