@@ -349,3 +349,22 @@ describe('customer list for the CRM approval screen', () => {
     await expect(getCustomer(p.web, 'NOPE')).rejects.toThrow(/there is no web customer NOPE/);
   });
 });
+
+describe('web demo data', () => {
+  it('gives the admin CRM customers on two sites, B2C accounts, a guest order, users and a manual price', async () => {
+    const p = await demo('webdemo');
+    expect(await p.web.all(`SELECT [Site], [CrmStatus], COUNT(*) AS [n] FROM [Customer] WHERE [CrmStatus] IS NOT NULL GROUP BY [Site], [CrmStatus] ORDER BY 1, 2`)).toEqual([
+      { Site: 'Melbourne', CrmStatus: 'NewCRM', n: 1 },
+      { Site: 'Melbourne', CrmStatus: 'Released', n: 2 },
+      { Site: 'Sydney', CrmStatus: 'NewCRM', n: 1 },
+      { Site: 'Sydney', CrmStatus: 'Released', n: 1 },
+    ]);
+    expect(await count(p.web, `SELECT COUNT(*) AS n FROM [Customer] WHERE [Source] = 'WEB' AND [CrmStatus] IS NULL`)).toBe(2);
+    expect(await count(p.web, `SELECT COUNT(*) AS n FROM [SalesOrder] WHERE [Source] = 'WEB' AND [CustomerCode] IS NULL AND [Email] IS NOT NULL`)).toBe(1);
+    expect(await count(p.web, `SELECT COUNT(*) AS n FROM [PricingOverride] WHERE [Source] = 'MANUAL'`)).toBe(1);
+    // The user whose only customer the ERP holds.
+    const held = await p.web.get<{ CustomerCode: string }>(`SELECT uc.[CustomerCode] FROM [UserCustomer] uc WHERE uc.[UserId] = 'held.buyer'`);
+    expect(await p.erp.get(`SELECT [dr_status] FROM [deb_master] WHERE [accountcode] = @c`, { c: held!.CustomerCode })).toEqual({ dr_status: 'H' });
+    expect(await count(p.web, `SELECT COUNT(*) AS n FROM [WebUser]`)).toBe(4);
+  });
+});
