@@ -65,26 +65,24 @@ export const PriceQuerySchema = z.object({
 });
 export type PriceQuery = z.infer<typeof PriceQuerySchema>;
 
-export const PriceLineSchema = z.object({ product: z.unknown(), quantity: z.unknown() });
+/** One cart line. Messages start with the field's own name; the listener puts the line's path in front. */
+export const PriceLineSchema = z.object(
+  { product: code('product'), quantity: quantity('quantity') },
+  { error: 'must be an object {product, quantity}' },
+);
 
-/** POST /prices: a whole cart in one call. Lines are checked one by one so the message names the line. */
+/** POST /prices: a whole cart in one call. */
 export const PricesRequestSchema = z.object(
   {
     customer: code('customer'),
     warehouse: code('warehouse'),
     lines: z
-      .array(z.unknown(), { error: (i) => (i.input === undefined ? 'lines is required' : 'lines must be a list of {product, quantity}') })
+      .array(PriceLineSchema, { error: (i) => (i.input === undefined ? 'lines is required' : 'lines must be a list of {product, quantity}') })
       .min(1, { error: 'lines must hold at least one line' })
       .max(MAX_PRICE_LINES, { error: `lines must hold at most ${MAX_PRICE_LINES} lines` }),
   },
   { error: 'body must be a JSON object {customer, warehouse, lines}' },
 );
-
-export const lineSchema = (i: number) =>
-  z.object(
-    { product: code(`lines[${i}].product`), quantity: quantity(`lines[${i}].quantity`) },
-    { error: `lines[${i}] must be an object {product, quantity}` },
-  );
 
 export interface PriceRequestLine {
   product: string;

@@ -7,7 +7,6 @@ import {
   PRICING_ROUTES,
   PriceQuerySchema,
   PricesRequestSchema,
-  lineSchema,
   type PricesRequest,
 } from '../contracts/pricingApi.js';
 import { HttpError, installListenerHttp, type ListenerHttpOptions } from './listenerHttp.js';
@@ -15,14 +14,19 @@ import { PricingError, type PricingService } from './pricingService.js';
 
 export type PricingListenerOptions = Omit<ListenerHttpOptions, 'name'>;
 
-/** The first problem, as one sentence that names the field. */
-function firstIssue(error: z.ZodError, fallback: string): string {
+/**
+ * The first problem, as one sentence that names the field with its full path: our messages start with the
+ * field's own name ("quantity must be a number"), which becomes "lines[3].quantity must be a number".
+ */
+export function firstIssue(error: z.ZodError, fallback: string): string {
   const issue = error.issues[0];
   if (!issue) return fallback;
-  // Our messages already start with the field; zod's own (rare) ones get the path in front.
-  const field = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
-  const last = issue.path.length ? String(issue.path[issue.path.length - 1]) : '';
-  return field && !issue.message.includes(last) ? `${field}: ${issue.message}` : issue.message;
+  const full = issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+  if (!full) return issue.message;
+  const last = issue.path[issue.path.length - 1];
+  if (typeof last === 'number') return `${full} ${issue.message}`;
+  const own = String(last);
+  return issue.message.startsWith(`${own} `) ? `${full}${issue.message.slice(own.length)}` : `${full}: ${issue.message}`;
 }
 
 function parseQuery(query: unknown) {
@@ -38,12 +42,7 @@ function parseQuery(query: unknown) {
 function parseCart(body: unknown): PricesRequest {
   const r = PricesRequestSchema.safeParse(body);
   if (!r.success) throw new HttpError(400, firstIssue(r.error, 'bad body'));
-  const lines = r.data.lines.map((raw, i) => {
-    const l = lineSchema(i).safeParse(raw);
-    if (!l.success) throw new HttpError(400, firstIssue(l.error, `lines[${i}] is not valid`));
-    return l.data;
-  });
-  return { customer: r.data.customer, warehouse: r.data.warehouse, lines };
+  return r.data;
 }
 
 function asHttp(err: unknown): unknown {
