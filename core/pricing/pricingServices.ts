@@ -4,6 +4,8 @@ import type { Service, ServiceContext, RunningService, TestPricingRequest } from
 import type { SettingsValues } from '../contracts/settings.schema.js';
 import { conditionCodes } from '../contracts/settings.schema.js';
 import type { PriceAnswer } from '../contracts/adminApi.js';
+import type { Db } from '../db/db.js';
+import { openDb } from '../db/openDb.js';
 import { ErpConnection } from './erpConnection.js';
 import { SqlPriceSource } from './sqlPriceSource.js';
 import { DEFAULT_CACHE_ENTRIES, PricingService } from './pricingService.js';
@@ -26,6 +28,20 @@ export interface PricingStartOptions {
 const bindAddress = (s: SettingsValues) => String(s.listenerBindAddress || '127.0.0.1');
 const apiKey = (s: SettingsValues) => (typeof s.listenerApiKey === 'string' && s.listenerApiKey ? s.listenerApiKey : undefined);
 
+/**
+ * How the pricing service reopens the ERP after a failure: the worker's `openErpDb` when it passes one, else
+ * the same SQLite file (read-only) or the same SQL Server DSN. Without either it keeps the connection it got.
+ */
+function reopener(ctx: ServiceContext): (() => Promise<Db>) | undefined {
+  if (ctx.openErpDb) return ctx.openErpDb;
+  if (ctx.erpDb.kind === 'sqlite') {
+    const file = (ctx.erpDb as Db & { path?: unknown }).path;
+    return typeof file === 'string' && file !== ':memory:' ? () => openDb(`sqlite:${file}`, { readonly: true }) : undefined;
+  }
+  const dsn = String(ctx.settings.erpDsn ?? '');
+  return dsn.startsWith('mssql://') ? () => openDb(dsn) : undefined;
+}
+
 export interface RunningPricing extends RunningService {
   price(req: TestPricingRequest): Promise<PriceAnswer>;
   service: PricingService;
@@ -34,7 +50,7 @@ export interface RunningPricing extends RunningService {
 export async function startPricingListener(ctx: ServiceContext, o: PricingStartOptions = {}): Promise<RunningPricing> {
   const s = ctx.settings;
   const logger = ctx.logger.child({ service: 'pricing-listener' });
-  const connection = new ErpConnection({ initial: ctx.erpDb, ownsInitial: false, open: ctx.openErpDb, logger });
+  const connection = new ErpConnection({ initial: ctx.erpDb, ownsInitial: false, open: reopener(ctx), logger });
   const source = new SqlPriceSource(connection, logger);
   const service = new PricingService({
     source,
