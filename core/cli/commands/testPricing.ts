@@ -1,5 +1,6 @@
 // `integrator test-pricing`: asks the running integrator's pricing listener (agreement 8) for one price and
 // prints the answer with the time it took, as an admin would check it from the Advanced tab.
+import http from 'node:http';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { CliError } from '../context.js';
@@ -14,6 +15,29 @@ interface Opts {
   customer: string;
   quantity: string;
   config?: string;
+}
+
+/** node:http rather than fetch: the time printed is the listener's, not a client library's start-up. */
+function getJson(url: URL, headers: Record<string, string>): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers, timeout: 15_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => {
+        let body: unknown = null;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // not JSON: reported by status
+        }
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
 }
 
 const money = (n: number | null) => (n === null ? 'none' : n.toFixed(2));
@@ -43,18 +67,18 @@ export function register(program: Command, ctx: CliContext): void {
       if (typeof s.values.listenerApiKey === 'string' && s.values.listenerApiKey) headers['x-api-key'] = s.values.listenerApiKey;
 
       const started = performance.now();
-      let res: Response;
+      let res: { status: number; body: unknown };
       try {
-        res = await fetch(url, { headers, signal: AbortSignal.timeout(15_000) });
+        res = await getJson(url, headers);
       } catch {
         throw new CliError(`The pricing listener at ${base} did not answer; is the integrator still running?`);
       }
       const tookMs = performance.now() - started;
-      const body: unknown = await res.json().catch(() => null);
-      if (!res.ok) {
-        const e = PricingErrorBodySchema.safeParse(body);
-        throw new CliError(`Test Pricing failed (${res.status}): ${e.success ? e.data.error : res.statusText}`);
+      if (res.status !== 200) {
+        const e = PricingErrorBodySchema.safeParse(res.body);
+        throw new CliError(`Test Pricing failed (${res.status}): ${e.success ? e.data.error : 'the listener gave no reason'}`);
       }
+      const body = res.body;
       const a = PriceAnswerSchema.parse(body);
       ctx.io.out(`Product ${a.product}, customer ${a.customer}, warehouse ${a.warehouse}, quantity ${a.quantity}`);
       ctx.io.out(`Unit price: ${money(a.unitPrice)}${a.priceSource ? ` (${a.priceSource} price)` : ''}`);
