@@ -107,6 +107,7 @@ export const PricingHealthSchema = z.object({
   ok: z.boolean(),
   erp: z.enum(['ok', 'unreachable', 'unknown']),
   cache: z.object({ entries: z.number().int(), capacity: z.number().int(), hits: z.number().int(), misses: z.number().int(), refreshedAt: z.string().nullable() }),
+  error: z.string().optional(),
 });
 export type PricingHealth = z.infer<typeof PricingHealthSchema>;
 

@@ -6,6 +6,7 @@ import zlib from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../logging/logger.js';
 import { MAX_BODY_BYTES } from '../contracts/pricingApi.js';
+import { FatalError } from '../errors.js';
 
 const gzip = promisify(zlib.gzip);
 
@@ -31,11 +32,10 @@ export interface ListenerHttpOptions {
   name: string;
 }
 
-function sameKey(given: unknown, expected: Buffer): boolean {
+/** Constant-time comparison whatever the lengths: both sides are hashed to the same size first. */
+function sameKey(given: unknown, expectedDigest: Buffer): boolean {
   if (typeof given !== 'string') return false;
-  const g = Buffer.from(given);
-  // timingSafeEqual needs equal lengths; compare against itself so the time does not depend on the key.
-  return g.length === expected.length ? crypto.timingSafeEqual(g, expected) : (crypto.timingSafeEqual(expected, expected), false);
+  return crypto.timingSafeEqual(crypto.createHash('sha256').update(given).digest(), expectedDigest);
 }
 
 /** q=0 turns an encoding off ("gzip;q=0"). */
@@ -59,7 +59,7 @@ const CLIENT_ERRORS: Record<string, string> = {
 };
 
 export function installListenerHttp(app: FastifyInstance, o: ListenerHttpOptions): void {
-  const expected = o.apiKey ? Buffer.from(o.apiKey) : null;
+  const expected = o.apiKey ? crypto.createHash('sha256').update(o.apiKey).digest() : null;
   if (expected) {
     app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
       if (!sameKey(req.headers['x-api-key'], expected)) {
@@ -100,6 +100,17 @@ export function installListenerHttp(app: FastifyInstance, o: ListenerHttpOptions
     o.logger.error({ err, listener: o.name, method: req.method, url: req.url }, 'live listener request failed');
     return reply.code(500).send({ error: 'internal error' });
   });
+}
+
+/** Listens, or fails with one sentence naming the setting to change (a port in use, an address not on this machine). */
+export async function listenOrExplain(app: FastifyInstance, host: string, port: number, what: string): Promise<void> {
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EADDRNOTAVAIL' ? 'the address is not on this machine' : code === 'EACCES' ? 'permission denied' : (code ?? 'failed');
+    throw new FatalError(`${what} cannot listen on ${host}:${port}: ${why}`, { cause: err });
+  }
 }
 
 /** `http://host:port` of a listening fastify app, for the endpoints the worker prints. */

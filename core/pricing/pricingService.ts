@@ -88,7 +88,7 @@ export class PricingService {
     return { customer: req.customer, warehouse: req.warehouse, lines };
   }
 
-  async health(): Promise<PricingHealth & { error?: string }> {
+  async health(): Promise<PricingHealth> {
     let error: string | undefined;
     try {
       await this.options.source.ping();

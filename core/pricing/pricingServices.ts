@@ -12,7 +12,7 @@ import { DEFAULT_CACHE_ENTRIES, PricingService } from './pricingService.js';
 import { buildPricingListener } from './pricingListener.js';
 import { buildErpListener } from './erpListener.js';
 import { erpChanges, type ErpChangeFeed } from './erpChanges.js';
-import { listenUrl } from './listenerHttp.js';
+import { listenOrExplain, listenUrl } from './listenerHttp.js';
 import { PRICING_ENDPOINT, ERP_ENDPOINT } from '../contracts/pricingApi.js';
 
 export { PRICING_ENDPOINT, ERP_ENDPOINT };
@@ -69,7 +69,7 @@ export async function startPricingListener(ctx: ServiceContext, o: PricingStartO
   });
   const host = bindAddress(s);
   try {
-    await app.listen({ host, port: Number(s.httpPort ?? 8085) });
+    await listenOrExplain(app, host, Number(s.httpPort ?? 8085), 'The pricing listener (HTTP Port)');
   } catch (err) {
     unsubscribe();
     await service.close();
@@ -97,7 +97,12 @@ export async function startErpListener(ctx: ServiceContext, o: { feed?: ErpChang
   const logger = ctx.logger.child({ service: 'erp-listener' });
   const app = buildErpListener(o.feed ?? erpChanges, { logger, apiKey: apiKey(s), verbose: s.enableVerboseLogging === true });
   const host = bindAddress(s);
-  await app.listen({ host, port: Number(s.erpListenerPort ?? 9801) });
+  try {
+    await listenOrExplain(app, host, Number(s.erpListenerPort ?? 9801), 'The ERP listener (ERP Listener Port)');
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
   const url = listenUrl(app, host);
   logger.info({ url }, `ERP listener on ${url}`);
   return {

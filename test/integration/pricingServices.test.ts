@@ -8,6 +8,7 @@ import { defaultSettings } from '../../core/contracts/settings.schema.js';
 import { openDb } from '../../core/db/openDb.js';
 import { createLogger } from '../../core/logging/logger.js';
 import { PricingError } from '../../core/pricing/pricingService.js';
+import { FatalError } from '../../core/errors.js';
 
 const dir = tmpDir('integrator-pricing-services-');
 const erpFile = path.join(dir, 'erp.sqlite');
@@ -49,6 +50,18 @@ describe('pricing services in SERVICES', () => {
     const err = await pricing.price!({ product: 'P1', warehouse: 'NOWHERE', customer: 'C3', quantity: 2 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PricingError);
     expect(err).toMatchObject({ status: 404, what: 'warehouse', message: 'unknown warehouse "NOWHERE"' });
+  });
+
+  it('a port in use is one clear FatalError naming the setting, and nothing is left listening', async () => {
+    const port = Number(new URL(running.find((r) => r.price)!.endpoints['Pricing listener']).port);
+    const erpPort = Number(new URL(running.find((r) => !r.price)!.endpoints['ERP listener']).port);
+    const pricing = SERVICES.find((s) => s.name === 'pricing-listener')!;
+    const erp = SERVICES.find((s) => s.name === 'erp-listener')!;
+    const e1 = await pricing.start({ ...ctx, settings: { ...ctx.settings, httpPort: port } }).catch((e: unknown) => e);
+    expect(e1).toBeInstanceOf(FatalError);
+    expect((e1 as Error).message).toBe(`The pricing listener (HTTP Port) cannot listen on 127.0.0.1:${port}: the port is in use`);
+    const e2 = await erp.start({ ...ctx, settings: { ...ctx.settings, erpListenerPort: erpPort } }).catch((e: unknown) => e);
+    expect((e2 as Error).message).toBe(`The ERP listener (ERP Listener Port) cannot listen on 127.0.0.1:${erpPort}: the port is in use`);
   });
 
   it('a notify on the ERP listener refreshes the pricing listener; a replaced ERP file is 503 until restored', async () => {
