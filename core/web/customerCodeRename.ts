@@ -1,0 +1,103 @@
+// Moving every row of one customer code to another, in every table of the customer-code registry
+// (`customerCodeColumns()`): a table declared later with a `customerCode` column is covered without a change
+// here. Set-based: a handful of statements per table, whatever the number of rows.
+import type { Db, Params, Row } from '../db/db.js';
+import { q } from '../db/db.js';
+import type { TableDef } from '../db/schema.js';
+import { WEB_TABLES, customerCodeColumns } from './webSchema.js';
+
+export interface CodeTable {
+  table: string;
+  column: string;
+  /** The table's primary key: how a dropped row is named in the record. */
+  primaryKey: string[];
+  /**
+   * For each key (primary or unique) that includes the code column, its other columns. A moved row collides
+   * with a row of the new code that has the same values in all of them. An empty list means the code alone
+   * is the key (the Customer row itself).
+   */
+  keys: string[][];
+}
+
+export function codeTables(tables: readonly TableDef[] = WEB_TABLES): CodeTable[] {
+  const byName = new Map(tables.map((t) => [t.name, t]));
+  return customerCodeColumns(tables).map(({ table, column }) => {
+    const t = byName.get(table)!;
+    const keys = [t.primaryKey, ...(t.unique ?? [])].filter((k) => k.includes(column)).map((k) => k.filter((c) => c !== column));
+    return { table, column, primaryKey: t.primaryKey, keys };
+  });
+}
+
+export interface DroppedRow {
+  table: string;
+  /** Primary key of the dropped row (with the old code). */
+  key: Record<string, unknown>;
+  /** Every column of the dropped row, so nothing is lost for good. */
+  row: Row;
+}
+
+export interface RenameResult {
+  /** Rows moved to the new code, per table. */
+  moved: Record<string, number>;
+  /** Rows of the old code not moved because the new code already has a row with the same key: the new code's row was kept. */
+  dropped: DroppedRow[];
+  /**
+   * Per table whose key is the code alone (Customer): `renamed` when the new code had no row (the old row
+   * now carries the new code), `merged` when it had one (the old row went), `absent` when the old code had none.
+   */
+  entities: Record<string, 'renamed' | 'merged' | 'absent'>;
+}
+
+interface Statements {
+  collisions?: string;
+  drop?: string;
+  move: string;
+}
+
+const statementCache = new WeakMap<CodeTable, Statements>();
+
+function statementsFor(t: CodeTable): Statements {
+  let s = statementCache.get(t);
+  if (s) return s;
+  const T = q(t.table);
+  const C = q(t.column);
+  // A row of the old code collides when, for some key holding the code, the new code has a row equal in the key's other columns.
+  const collision = (outer: string) =>
+    t.keys
+      .map((others) => `EXISTS (SELECT 1 FROM ${T} n WHERE n.${C} = @newCode${others.map((c) => ` AND n.${q(c)} = ${outer}.${q(c)}`).join('')})`)
+      .join(' OR ');
+  s = { move: `UPDATE ${T} SET ${C} = @newCode WHERE ${C} = @oldCode` };
+  if (t.keys.length) {
+    s.collisions = `SELECT o.* FROM ${T} o WHERE o.${C} = @oldCode AND (${collision('o')})`;
+    s.drop = `DELETE FROM ${T} WHERE ${C} = @oldCode AND (${collision(T)})`;
+  }
+  statementCache.set(t, s);
+  return s;
+}
+
+/**
+ * Moves every row of oldCode to newCode in every table. Run it inside a transaction: it is several
+ * statements, and only the caller knows what else belongs with them.
+ */
+export async function renameCustomerCode(tx: Db, tables: readonly CodeTable[], oldCode: string, newCode: string): Promise<RenameResult> {
+  const params: Params = { oldCode, newCode };
+  const result: RenameResult = { moved: {}, dropped: [], entities: {} };
+  for (const t of tables) {
+    const s = statementsFor(t);
+    let collided: Row[] = [];
+    if (s.collisions) {
+      collided = await tx.all<Row>(s.collisions, params);
+      if (collided.length) await tx.run(s.drop!, params);
+    }
+    const moved = (await tx.run(s.move, params)).changes;
+    result.moved[t.table] = (result.moved[t.table] ?? 0) + moved;
+    if (t.keys.some((k) => k.length === 0)) {
+      result.entities[t.table] = collided.length ? 'merged' : moved ? 'renamed' : 'absent';
+    } else {
+      for (const row of collided) {
+        result.dropped.push({ table: t.table, key: Object.fromEntries(t.primaryKey.map((c) => [c, row[c]])), row });
+      }
+    }
+  }
+  return result;
+}
