@@ -3,7 +3,7 @@
 import type { Db } from '../db/db.js';
 import type { Logger } from '../logging/logger.js';
 import { FatalError, isRetryable, userMessage } from '../errors.js';
-import { codeTables, renameCustomerCode, type CodeTable, type DroppedRow } from '../web/customerCodeRename.js';
+import { codeTables, renameCustomerCode, tablesHoldingCode, type CodeTable, type DroppedRow } from '../web/customerCodeRename.js';
 import { planConversions, type ConversionRecord, type ConversionStatus, type PlannedConversion } from './conversionPlan.js';
 import type { IntegrationEvent, ProgressFn, RunSummary } from './types.js';
 
@@ -14,6 +14,11 @@ export interface ProcessOptions {
   now?: () => Date;
   /** Defaults to every table of the customer-code registry. */
   tables?: readonly CodeTable[];
+  /**
+   * Conversions committed together (default 100). Each is still all tables or none: when one of them fails
+   * the whole group is undone and redone one conversion per transaction. 1: a transaction per conversion.
+   */
+  batchSize?: number;
 }
 
 /** What a processed conversion records in its Details column. */
@@ -38,6 +43,7 @@ export interface ConversionFailure {
 }
 
 const MAX_FAILURES_IN_RUN = 20;
+const DEFAULT_BATCH = 100;
 
 // The customer row of the new code is kept on a merge, but the web's activation of the old code must not be
 // lost: a customer whose orders were flowing keeps them flowing under the new code.
@@ -51,29 +57,33 @@ async function checkSchema(db: Db, tables: readonly CodeTable[]): Promise<void> 
   if (missing.length) throw new FatalError(`the web database is not migrated: missing table(s) ${missing.join(', ')}`);
 }
 
-/** One conversion, all tables or none. Returns null when another process has already taken it. */
-async function processOne(db: Db, tables: readonly CodeTable[], step: PlannedConversion, now: () => Date): Promise<ConversionDetails | null> {
-  return db.transaction(async (tx) => {
-    const at = now().toISOString();
-    // Claiming the row first takes its lock (SQL Server), so two processes never move the same conversion.
-    const claimed = await tx.run(`UPDATE [CustomerConversion] SET [Status] = 'Processed', [ProcessedAt] = @at, [Error] = NULL WHERE [Id] = @id AND [Status] = 'Pending'`, { id: step.id, at });
-    if (claimed.changes === 0) return null;
-    const params = { oldCode: step.oldCode, newCode: step.finalCode };
-    const carried = tables.some((t) => t.table === 'Customer') ? (await tx.run(CARRY_ACTIVE_STATUS, params)).changes > 0 : false;
-    const r = await renameCustomerCode(tx, tables, step.oldCode, step.finalCode);
-    const details: ConversionDetails = {
-      finalCode: step.finalCode,
-      path: step.path,
-      moved: r.moved,
-      dropped: r.dropped,
-      customer: r.entities.Customer ?? 'absent',
-    };
-    if (carried) {
-      details.activeStatusCarried = (await tx.get<{ s: string }>(`SELECT [ActiveStatus] AS s FROM [Customer] WHERE [CustomerCode] = @newCode`, params))?.s;
-    }
-    await tx.run(`UPDATE [CustomerConversion] SET [Details] = @details WHERE [Id] = @id`, { id: step.id, details: JSON.stringify(details) });
-    return details;
+/** Thrown inside a conversion's transaction to undo it: another process has processed it meanwhile. */
+class AlreadyProcessed extends Error {}
+
+/** One conversion, inside its own transaction. */
+async function processOne(tx: Db, tables: readonly CodeTable[], step: PlannedConversion, now: () => Date): Promise<ConversionDetails> {
+  const params = { oldCode: step.oldCode, newCode: step.finalCode };
+  const holds = await tablesHoldingCode(tx, tables, step.finalCode);
+  const carried = holds.has('Customer') && (await tx.run(CARRY_ACTIVE_STATUS, params)).changes > 0;
+  const r = await renameCustomerCode(tx, tables, step.oldCode, step.finalCode, holds);
+  const details: ConversionDetails = {
+    finalCode: step.finalCode,
+    path: step.path,
+    moved: r.moved,
+    dropped: r.dropped,
+    customer: r.entities.Customer ?? 'absent',
+  };
+  if (carried) {
+    details.activeStatusCarried = (await tx.get<{ s: string }>(`SELECT [ActiveStatus] AS s FROM [Customer] WHERE [CustomerCode] = @newCode`, params))?.s;
+  }
+  // Marked last, and only if still Pending: a second process that got here first wins, this attempt is undone.
+  const marked = await tx.run(`UPDATE [CustomerConversion] SET [Status] = 'Processed', [ProcessedAt] = @at, [Error] = NULL, [Details] = @details WHERE [Id] = @id AND [Status] = 'Pending'`, {
+    id: step.id,
+    at: now().toISOString(),
+    details: JSON.stringify(details),
   });
+  if (marked.changes === 0) throw new AlreadyProcessed();
+  return details;
 }
 
 /**
@@ -124,15 +134,51 @@ export async function processPendingConversions(db: Db, options: ProcessOptions)
   }
 
   let done = plan.rejected.length;
-  for (const step of plan.steps) {
-    if (options.signal?.aborted) {
-      summary.incomplete = `stopped after ${summary.written} of ${plan.steps.length} conversions; the rest stay Pending`;
-      break;
-    }
+  const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH));
+  for (let i = 0; i < plan.steps.length && !summary.incomplete; i += batchSize) {
+    const batch = plan.steps.slice(i, i + batchSize);
+    type Result = { step: PlannedConversion; details: ConversionDetails | null } | { step: PlannedConversion; error: string };
+    // Outcomes count only once committed: a batch that does not commit leaves its conversions Pending.
+    let results: Result[] = [];
     try {
-      const d = await processOne(db, tables, step, now);
-      if (!d) summary.skipped++;
+      // The whole batch in one transaction, no savepoints (SQLite journals every page a savepoint touches):
+      // any failure undoes all of it, so no conversion is ever half done.
+      results = await db.transaction(async (tx) => {
+        const done: Result[] = [];
+        for (const step of batch) {
+          if (options.signal?.aborted) break;
+          done.push({ step, details: await processOne(tx, tables, step, now) });
+        }
+        return done;
+      });
+    } catch (err) {
+      if (isRetryable(err)) throw err;
+      // Something in this batch failed and nothing of it was kept: redo it one conversion per transaction, so
+      // the others go through and only the failing one stays Pending with its reason.
+      results = [];
+      for (const step of batch) {
+        if (options.signal?.aborted) break;
+        try {
+          results.push({ step, details: await db.transaction((tx) => processOne(tx, tables, step, now)) });
+        } catch (e) {
+          if (e instanceof AlreadyProcessed) {
+            results.push({ step, details: null });
+            continue;
+          }
+          if (isRetryable(e)) throw e;
+          const reason = `not processed: ${userMessage(e)}`;
+          logger.error({ err: e, conversion: step.id }, `conversion ${step.oldCode} -> ${step.finalCode} rolled back`);
+          await db.run(`UPDATE [CustomerConversion] SET [Error] = @error WHERE [Id] = @id AND [Status] = 'Pending'`, { id: step.id, error: reason.slice(0, 2000) });
+          results.push({ step, error: reason });
+        }
+      }
+    }
+    for (const r of results) {
+      const { step } = r;
+      if ('error' in r) fail({ id: step.id, oldCode: step.oldCode, newCode: step.newCode, reason: r.error, status: 'Pending' });
+      else if (!r.details) summary.skipped++;
       else {
+        const d = r.details;
         summary.written++;
         for (const [t, n] of Object.entries(d.moved)) rowsMoved[t] = (rowsMoved[t] ?? 0) + n;
         for (const x of d.dropped) rowsDropped[x.table] = (rowsDropped[x.table] ?? 0) + 1;
@@ -144,14 +190,10 @@ export async function processPendingConversions(db: Db, options: ProcessOptions)
           );
         }
       }
-    } catch (err) {
-      if (isRetryable(err)) throw err;
-      const reason = `not processed: ${userMessage(err)}`;
-      logger.error({ err, conversion: step.id }, `conversion ${step.oldCode} -> ${step.finalCode} rolled back`);
-      await db.run(`UPDATE [CustomerConversion] SET [Error] = @error WHERE [Id] = @id AND [Status] = 'Pending'`, { id: step.id, error: reason.slice(0, 2000) });
-      fail({ id: step.id, oldCode: step.oldCode, newCode: step.newCode, reason, status: 'Pending' });
     }
-    if (++done % 100 === 0) progress('customer conversions', done, pending);
+    done += results.length;
+    progress('customer conversions', done, pending);
+    if (results.length < batch.length) summary.incomplete = `stopped after ${summary.written} of ${plan.steps.length} conversions; the rest stay Pending`;
   }
   progress('customer conversions', done, pending);
 

@@ -52,6 +52,8 @@ interface Statements {
   collisions?: string;
   drop?: string;
   move: string;
+  /** The code alone is a key (Customer): the old row is deleted when the new code has one. */
+  entity: boolean;
 }
 
 const statementCache = new WeakMap<CodeTable, Statements>();
@@ -61,13 +63,14 @@ function statementsFor(t: CodeTable): Statements {
   if (s) return s;
   const T = q(t.table);
   const C = q(t.column);
-  // A row of the old code collides when, for some key holding the code, the new code has a row equal in the key's other columns.
-  const collision = (outer: string) =>
-    t.keys
-      .map((others) => `EXISTS (SELECT 1 FROM ${T} n WHERE n.${C} = @newCode${others.map((c) => ` AND n.${q(c)} = ${outer}.${q(c)}`).join('')})`)
-      .join(' OR ');
-  s = { move: `UPDATE ${T} SET ${C} = @newCode WHERE ${C} = @oldCode` };
-  if (t.keys.length) {
+  const entity = t.keys.some((k) => k.length === 0);
+  s = { move: `UPDATE ${T} SET ${C} = @newCode WHERE ${C} = @oldCode`, entity };
+  if (entity) {
+    s.drop = `DELETE FROM ${T} WHERE ${C} = @oldCode`;
+  } else if (t.keys.length) {
+    // A row of the old code collides when, for some key holding the code, the new code has a row equal in the key's other columns.
+    const collision = (outer: string) =>
+      t.keys.map((others) => `EXISTS (SELECT 1 FROM ${T} n WHERE n.${C} = @newCode${others.map((c) => ` AND n.${q(c)} = ${outer}.${q(c)}`).join('')})`).join(' OR ');
     s.collisions = `SELECT o.* FROM ${T} o WHERE o.${C} = @oldCode AND (${collision('o')})`;
     s.drop = `DELETE FROM ${T} WHERE ${C} = @oldCode AND (${collision(T)})`;
   }
@@ -75,29 +78,59 @@ function statementsFor(t: CodeTable): Statements {
   return s;
 }
 
+const probeCache = new WeakMap<readonly CodeTable[], { sql: string; keyed: CodeTable[] } | null>();
+
+/**
+ * The tables (with a key holding the code) in which the new code already has rows: only there can a moved row
+ * collide. One statement for all tables, so a plain rename costs no collision query at all.
+ */
+export async function tablesHoldingCode(tx: Db, tables: readonly CodeTable[], code: string): Promise<Set<string>> {
+  let probe = probeCache.get(tables);
+  if (probe === undefined) {
+    const keyed = tables.filter((t) => t.keys.length);
+    probe = keyed.length
+      ? { keyed, sql: `SELECT ${keyed.map((t, i) => `CASE WHEN EXISTS (SELECT 1 FROM ${q(t.table)} WHERE ${q(t.column)} = @code) THEN 1 ELSE 0 END AS [t${i}]`).join(', ')}` }
+      : null;
+    probeCache.set(tables, probe);
+  }
+  if (!probe) return new Set();
+  const row = (await tx.get<Record<string, number>>(probe.sql, { code })) ?? {};
+  return new Set(probe.keyed.filter((_, i) => Number(row[`t${i}`]) === 1).map((t) => t.table));
+}
+
 /**
  * Moves every row of oldCode to newCode in every table. Run it inside a transaction: it is several
- * statements, and only the caller knows what else belongs with them.
+ * statements, and only the caller knows what else belongs with them. `targetHolds` is what
+ * `tablesHoldingCode(newCode)` said, when the caller already asked.
  */
-export async function renameCustomerCode(tx: Db, tables: readonly CodeTable[], oldCode: string, newCode: string): Promise<RenameResult> {
+export async function renameCustomerCode(tx: Db, tables: readonly CodeTable[], oldCode: string, newCode: string, targetHolds?: Set<string>): Promise<RenameResult> {
   const params: Params = { oldCode, newCode };
+  const holds = targetHolds ?? (await tablesHoldingCode(tx, tables, newCode));
   const result: RenameResult = { moved: {}, dropped: [], entities: {} };
   for (const t of tables) {
     const s = statementsFor(t);
-    let collided: Row[] = [];
-    if (s.collisions) {
-      collided = await tx.all<Row>(s.collisions, params);
-      if (collided.length) await tx.run(s.drop!, params);
+    const collide = holds.has(t.table);
+    if (s.entity) {
+      if (collide) {
+        const gone = (await tx.run(s.drop!, params)).changes;
+        result.moved[t.table] = (result.moved[t.table] ?? 0) + 0;
+        result.entities[t.table] = gone ? 'merged' : 'absent';
+      } else {
+        const moved = (await tx.run(s.move, params)).changes;
+        result.moved[t.table] = (result.moved[t.table] ?? 0) + moved;
+        result.entities[t.table] = moved ? 'renamed' : 'absent';
+      }
+      continue;
+    }
+    if (collide && s.collisions) {
+      const collided = await tx.all<Row>(s.collisions, params);
+      if (collided.length) {
+        await tx.run(s.drop!, params);
+        for (const row of collided) result.dropped.push({ table: t.table, key: Object.fromEntries(t.primaryKey.map((c) => [c, row[c]])), row });
+      }
     }
     const moved = (await tx.run(s.move, params)).changes;
     result.moved[t.table] = (result.moved[t.table] ?? 0) + moved;
-    if (t.keys.some((k) => k.length === 0)) {
-      result.entities[t.table] = collided.length ? 'merged' : moved ? 'renamed' : 'absent';
-    } else {
-      for (const row of collided) {
-        result.dropped.push({ table: t.table, key: Object.fromEntries(t.primaryKey.map((c) => [c, row[c]])), row });
-      }
-    }
   }
   return result;
 }

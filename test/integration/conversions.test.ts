@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SqliteDb } from '../../core/db/sqliteDb.js';
 import { processPendingConversions, type ConversionDetails } from '../../core/events/conversions.js';
@@ -9,6 +11,7 @@ import { WEB_TABLES, customerCodeColumns } from '../../core/web/webSchema.js';
 import type { TableDef } from '../../core/db/schema.js';
 import { createTableSql } from '../../core/db/schema.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { ROOT } from '../helpers/cli.js';
 import { addConversion, addCustomer, conversions, rowsOf, snapshot, webDb } from '../helpers/conversionsFixture.js';
 
 const dir = tmpDir('integrator-conv-');
@@ -23,7 +26,7 @@ afterEach(async () => {
   for (const db of open.splice(0)) await db.close();
 });
 
-const process = (db: SqliteDb) => processPendingConversions(db, { logger });
+const convert = (db: SqliteDb) => processPendingConversions(db, { logger });
 const details = (db: SqliteDb, oldCode: string): ConversionDetails => JSON.parse(conversions(db).find((c) => c.OldCode === oldCode)!.Details!);
 const SPEC_TABLES = ['Customer', 'CustomerAddress', 'UserCustomer', 'SalesOrder', 'StatementLine', 'PricingOverride'];
 const none = Object.fromEntries(SPEC_TABLES.map((t) => [t, 0]));
@@ -47,7 +50,7 @@ describe('customer conversions', () => {
     const before = rowsOf(db, 'OLD1');
     const other = snapshot(db).StatementLine.filter((r) => (r as { CustomerCode: string }).CustomerCode === 'OTHER');
 
-    const s = await process(db);
+    const s = await convert(db);
     expect(s).toMatchObject({ read: 1, written: 1, failed: 0 });
     expect(rowsOf(db, 'OLD1')).toEqual(none);
     expect(rowsOf(db, 'NEW1')).toEqual(before);
@@ -84,7 +87,7 @@ describe('customer conversions', () => {
     addCustomer(db, 'NEW', { name: 'new', activeStatus: 'Inactive', addresses: ['00', '01'], users: ['shared'], transRefs: ['INV-1'], products: ['P1'] });
     addConversion(db, 'OLD', 'NEW');
 
-    const s = await process(db);
+    const s = await convert(db);
     expect(s).toMatchObject({ written: 1, failed: 0 });
     expect(rowsOf(db, 'OLD')).toEqual(none);
     expect(rowsOf(db, 'NEW')).toEqual({ Customer: 1, CustomerAddress: 3, UserCustomer: 2, SalesOrder: 4, StatementLine: 2, PricingOverride: 2 });
@@ -124,7 +127,7 @@ describe('customer conversions', () => {
       addCustomer(db, 'B', { name: 'b', addresses: ['00', '06'], transRefs: ['INV-B'] });
       for (const batch of batches) {
         for (const [o, n] of batch) addConversion(db, o, n);
-        const s = await process(db);
+        const s = await convert(db);
         expect(s.failed).toBe(0);
       }
       expect(rowsOf(db, 'A')).toEqual(none);
@@ -147,7 +150,7 @@ describe('customer conversions', () => {
     addConversion(db, 'Z', 'A');
     addConversion(db, 'K', 'L');
     const before = snapshot(db);
-    const s = await process(db);
+    const s = await convert(db);
     expect(s).toMatchObject({ read: 4, written: 1, failed: 3 });
     const c = conversions(db);
     expect(c.map((x) => [x.OldCode, x.Status])).toEqual([
@@ -164,7 +167,7 @@ describe('customer conversions', () => {
     for (const code of ['A', 'B', 'Z']) expect(rowsOf(db, code)).toEqual({ Customer: 1, CustomerAddress: 2, UserCustomer: 1, SalesOrder: 2, StatementLine: 1, PricingOverride: 2 });
     expect(after.WebUser).toEqual(before.WebUser);
     // Failed conversions are not retried: the next run has nothing to do.
-    expect(await process(db)).toMatchObject({ read: 0, written: 0, failed: 0 });
+    expect(await convert(db)).toMatchObject({ read: 0, written: 0, failed: 0 });
   });
 
   it('processing twice changes nothing the second time', async () => {
@@ -172,57 +175,91 @@ describe('customer conversions', () => {
     addCustomer(db, 'OLD');
     addCustomer(db, 'NEW', { addresses: ['00'] });
     addConversion(db, 'OLD', 'NEW');
-    await process(db);
+    await convert(db);
     const once = snapshot(db, []).CustomerConversion;
     const data = snapshot(db);
-    const second = await process(db);
+    const second = await convert(db);
     expect(second).toMatchObject({ read: 0, written: 0, failed: 0, skipped: 0 });
     expect(snapshot(db)).toEqual(data);
     expect(snapshot(db, []).CustomerConversion).toEqual(once);
     // A conversion set back to Pending by hand finds nothing left to move.
     db.raw.prepare(`UPDATE CustomerConversion SET Status = 'Pending'`).run();
-    const third = await process(db);
+    const third = await convert(db);
     expect(third).toMatchObject({ read: 1, written: 1, failed: 0 });
     expect(snapshot(db)).toEqual(data);
     expect(details(db, 'OLD').moved).toEqual(none);
   });
 
-  it('a failure in the middle of a conversion leaves nothing half-renamed; after the cause is removed a rerun converges', async () => {
-    const db = await freshDb();
-    addCustomer(db, 'OLD');
-    addCustomer(db, 'QUIET', { transRefs: [] });
-    addConversion(db, 'OLD', 'NEW');
-    addConversion(db, 'QUIET', 'LOUD');
-    // StatementLine is renamed after Customer, CustomerAddress, UserCustomer and SalesOrder: those statements
-    // have already run inside the transaction when this one fails.
-    db.raw.exec(`CREATE TRIGGER statement_guard BEFORE UPDATE OF CustomerCode ON StatementLine BEGIN SELECT RAISE(ABORT, 'statement lines are locked for audit'); END`);
-    const before = snapshot(db);
+  for (const batchSize of [100, 1]) {
+    it(`a failure in the middle of a conversion leaves nothing half-renamed; after the cause is removed a rerun converges (${batchSize} a commit)`, async () => {
+      const db = await freshDb();
+      addCustomer(db, 'FIRST');
+      addCustomer(db, 'OLD');
+      addCustomer(db, 'QUIET', { transRefs: [] });
+      addConversion(db, 'FIRST', 'FIRST2');
+      addConversion(db, 'OLD', 'NEW');
+      addConversion(db, 'QUIET', 'LOUD');
+      // StatementLine is renamed after Customer, CustomerAddress, UserCustomer and SalesOrder: those statements
+      // have already run inside the transaction when this one fails. FIRST has already been moved in the same batch.
+      db.raw.exec(`CREATE TRIGGER statement_guard BEFORE UPDATE OF CustomerCode ON StatementLine WHEN OLD.CustomerCode = 'OLD' BEGIN SELECT RAISE(ABORT, 'statement lines are locked for audit'); END`);
+      const before = snapshot(db);
 
-    const s = await process(db);
-    expect(s).toMatchObject({ read: 2, written: 1, failed: 1 });
-    const after = snapshot(db);
-    for (const t of ['Customer', 'CustomerAddress', 'UserCustomer', 'SalesOrder', 'StatementLine', 'PricingOverride']) {
-      const oldRows = (rows: unknown[]) => rows.filter((r) => ['OLD', 'NEW'].includes((r as { CustomerCode: string }).CustomerCode));
-      expect(oldRows(after[t]), t).toEqual(oldRows(before[t]));
-    }
-    expect(rowsOf(db, 'NEW')).toEqual(none);
-    expect(rowsOf(db, 'QUIET')).toEqual(none);
-    const [failed, ok] = conversions(db);
-    expect(failed).toMatchObject({ Status: 'Pending', ProcessedAt: null, Details: null });
-    expect(failed.Error).toMatch(/statement lines are locked for audit/);
-    expect(ok.Status).toBe('Processed');
-    expect((s.details as { failures: unknown[] }).failures).toEqual([
-      { id: failed.Id, oldCode: 'OLD', newCode: 'NEW', status: 'Pending', reason: expect.stringMatching(/locked for audit/) },
-    ]);
+      const s = await processPendingConversions(db, { logger, batchSize });
+      expect(s).toMatchObject({ read: 3, written: 2, failed: 1 });
+      const after = snapshot(db);
+      for (const t of SPEC_TABLES) {
+        const oldRows = (rows: unknown[]) => rows.filter((r) => ['OLD', 'NEW'].includes((r as { CustomerCode: string }).CustomerCode));
+        expect(oldRows(after[t]), t).toEqual(oldRows(before[t]));
+      }
+      expect(rowsOf(db, 'NEW')).toEqual(none);
+      expect(rowsOf(db, 'FIRST')).toEqual(none);
+      expect(rowsOf(db, 'FIRST2')).toEqual({ Customer: 1, CustomerAddress: 2, UserCustomer: 1, SalesOrder: 2, StatementLine: 1, PricingOverride: 2 });
+      expect(rowsOf(db, 'QUIET')).toEqual(none);
+      const [first, failed, ok] = conversions(db);
+      expect(failed).toMatchObject({ Status: 'Pending', ProcessedAt: null, Details: null });
+      expect(failed.Error).toMatch(/statement lines are locked for audit/);
+      expect([first.Status, ok.Status]).toEqual(['Processed', 'Processed']);
+      expect(JSON.parse(first.Details!).moved.StatementLine).toBe(1);
+      expect((s.details as { failures: unknown[] }).failures).toEqual([
+        { id: failed.Id, oldCode: 'OLD', newCode: 'NEW', status: 'Pending', reason: expect.stringMatching(/locked for audit/) },
+      ]);
 
-    db.raw.exec(`DROP TRIGGER statement_guard`);
-    const rerun = await process(db);
-    expect(rerun).toMatchObject({ read: 1, written: 1, failed: 0 });
-    expect(rowsOf(db, 'OLD')).toEqual(none);
-    expect(rowsOf(db, 'NEW')).toEqual({ Customer: 1, CustomerAddress: 2, UserCustomer: 1, SalesOrder: 2, StatementLine: 1, PricingOverride: 2 });
-    expect(conversions(db)[0]).toMatchObject({ Status: 'Processed', Error: null });
-    expect(await process(db)).toMatchObject({ read: 0 });
-  });
+      db.raw.exec(`DROP TRIGGER statement_guard`);
+      const rerun = await processPendingConversions(db, { logger, batchSize });
+      expect(rerun).toMatchObject({ read: 1, written: 1, failed: 0 });
+      expect(rowsOf(db, 'OLD')).toEqual(none);
+      expect(rowsOf(db, 'NEW')).toEqual({ Customer: 1, CustomerAddress: 2, UserCustomer: 1, SalesOrder: 2, StatementLine: 1, PricingOverride: 2 });
+      expect(conversions(db)[1]).toMatchObject({ Status: 'Processed', Error: null });
+      expect(await convert(db)).toMatchObject({ read: 0 });
+    });
+  }
+
+  for (const [batchSize, committed] of [[1, 2], [100, 0]] as const) {
+    it(`a process killed in the middle of a conversion leaves nothing half-renamed; a rerun converges (${batchSize} a commit)`, async () => {
+      const file = path.join(dir, `crash-${batchSize}.sqlite`);
+      const db = await webDb(dir, `crash-${batchSize}.sqlite`);
+      const codes = ['K1', 'K2', 'K3', 'K4'];
+      for (const c of codes) {
+        addCustomer(db, c);
+        addConversion(db, c, `${c}N`);
+      }
+      await db.close();
+      const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/helpers/conversionCrash.ts'), file, '3', String(batchSize)], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+      expect(child.signal).toBe('SIGKILL');
+      expect(child.stdout).not.toContain('finished');
+
+      const after = await webDb(dir, `crash-${batchSize}.sqlite`);
+      open.push(after);
+      const full = { Customer: 1, CustomerAddress: 2, UserCustomer: 1, SalesOrder: 2, StatementLine: 1, PricingOverride: 2 };
+      codes.forEach((c, i) => {
+        // Each customer is wholly on its old code or wholly on its new one.
+        expect([rowsOf(after, c), rowsOf(after, `${c}N`)], c).toEqual(i < committed ? [none, full] : [full, none]);
+      });
+      expect(conversions(after).map((c) => c.Status)).toEqual(codes.map((_, i) => (i < committed ? 'Processed' : 'Pending')));
+      expect(await processPendingConversions(after, { logger, batchSize })).toMatchObject({ read: 4 - committed, written: 4 - committed, failed: 0 });
+      for (const c of codes) expect([rowsOf(after, c), rowsOf(after, `${c}N`)]).toEqual([none, full]);
+    });
+  }
 
   it('a table added later with a customerCode column is renamed too', async () => {
     const db = await freshDb();
@@ -251,7 +288,7 @@ describe('customer conversions', () => {
     addCustomer(db, 'KEEP');
     addConversion(db, 'GHOST', 'KEEP');
     const before = snapshot(db);
-    expect(await process(db)).toMatchObject({ written: 1, failed: 0 });
+    expect(await convert(db)).toMatchObject({ written: 1, failed: 0 });
     expect(snapshot(db)).toEqual(before);
     expect(details(db, 'GHOST')).toMatchObject({ customer: 'absent', moved: none });
   });
@@ -275,6 +312,6 @@ describe('customer conversions', () => {
     expect(s.written).toBe(1);
     expect(s.incomplete).toMatch(/stopped after 1 of 3/);
     expect(conversions(db).map((c) => c.Status)).toEqual(['Processed', 'Pending', 'Pending']);
-    expect(await process(db)).toMatchObject({ read: 2, written: 2 });
+    expect(await convert(db)).toMatchObject({ read: 2, written: 2 });
   });
 });
