@@ -15,7 +15,7 @@ export interface ProcessOptions {
   /** Defaults to every table of the customer-code registry. */
   tables?: readonly CodeTable[];
   /**
-   * Conversions committed together (default 100). Each is still all tables or none: when one of them fails
+   * Conversions committed together (default DEFAULT_CONVERSION_BATCH, 250). Each is still all tables or none: when one of them fails
    * the whole group is undone and redone one conversion per transaction. 1: a transaction per conversion.
    */
   batchSize?: number;
@@ -43,7 +43,8 @@ export interface ConversionFailure {
 }
 
 const MAX_FAILURES_IN_RUN = 20;
-const DEFAULT_BATCH = 100;
+/** Conversions committed together by default: fewer commits, and a group still holds the write lock only briefly. */
+export const DEFAULT_CONVERSION_BATCH = 250;
 
 // The customer row of the new code is kept on a merge, but the web's activation of the old code must not be
 // lost: a customer whose orders were flowing keeps them flowing under the new code.
@@ -134,7 +135,7 @@ export async function processPendingConversions(db: Db, options: ProcessOptions)
   }
 
   let done = plan.rejected.length;
-  const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH));
+  const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_CONVERSION_BATCH));
   for (let i = 0; i < plan.steps.length && !summary.incomplete; i += batchSize) {
     const batch = plan.steps.slice(i, i + batchSize);
     type Result = { step: PlannedConversion; details: ConversionDetails | null } | { step: PlannedConversion; error: string };
