@@ -205,7 +205,13 @@ export async function processPendingConversions(db: Db, options: ProcessOptions)
     rowsMoved,
     rowsDropped,
     customers,
-    ...(failures.length ? { failures: failures.slice(0, MAX_FAILURES_IN_RUN), moreFailures: Math.max(0, failures.length - MAX_FAILURES_IN_RUN) } : {}),
+    ...(failures.length
+      ? {
+          // Short enough that the run's Details (kept to 8,000 characters) stays whole JSON; the full reason is on the conversion.
+          failures: failures.slice(0, MAX_FAILURES_IN_RUN).map((f) => ({ ...f, reason: f.reason.length > 200 ? `${f.reason.slice(0, 199)}…` : f.reason })),
+          moreFailures: Math.max(0, failures.length - MAX_FAILURES_IN_RUN),
+        }
+      : {}),
   };
   logger.info({ rowsMoved, rowsDropped, customers }, `customer conversions: ${summary.written} processed, ${summary.failed} failed, ${summary.skipped} already done elsewhere`);
   return summary;
