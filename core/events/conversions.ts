@@ -186,7 +186,7 @@ export async function processPendingConversions(db: Db, options: ProcessOptions)
         customers[d.customer]++;
         if (d.dropped.length) {
           logger.warn(
-            { conversion: step.id, dropped: d.dropped.map((x) => ({ table: x.table, key: x.key })) },
+            { conversion: step.id, dropped: d.dropped.slice(0, 20).map((x) => ({ table: x.table, key: x.key })), all: 'in CustomerConversion.Details' },
             `conversion ${step.oldCode} -> ${step.finalCode}: ${d.dropped.length} row(s) of ${step.oldCode} not moved, ${step.finalCode} already has them (kept ${step.finalCode}'s)`,
           );
         }
