@@ -40,6 +40,15 @@ describe('customer conversions', () => {
       const leads = [t.primaryKey, ...(t.unique ?? []), ...(t.indexes ?? [])].some((k) => k[0] === column);
       expect(leads, `${table}.${column} needs an index that starts with it`).toBe(true);
     }
+    // What a moved row can collide on, per table: the other columns of each key that holds the code.
+    expect(Object.fromEntries(codeTables().map((t) => [t.table, t.keys]))).toEqual({
+      Customer: [[]],
+      CustomerAddress: [['AddressType']],
+      UserCustomer: [['UserId']],
+      SalesOrder: [],
+      StatementLine: [['TransRef']],
+      PricingOverride: [['ProductCode', 'Source']],
+    });
   });
 
   it('renames the old code in every table when the new code does not exist yet; the old code appears nowhere', async () => {
