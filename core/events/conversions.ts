@@ -3,7 +3,7 @@
 import type { Db } from '../db/db.js';
 import type { Logger } from '../logging/logger.js';
 import { FatalError, isRetryable, userMessage } from '../errors.js';
-import { codeTables, renameCustomerCode, tablesHoldingCode, type CodeTable, type DroppedRow } from '../web/customerCodeRename.js';
+import { codeTables, noteMoved, renameCustomerCode, tablesHoldingCode, tablesHoldingCodes, type CodeTable, type DroppedRow } from '../web/customerCodeRename.js';
 import { planConversions, type ConversionRecord, type ConversionStatus, type PlannedConversion } from './conversionPlan.js';
 import type { IntegrationEvent, ProgressFn, RunSummary } from './types.js';
 
@@ -61,12 +61,16 @@ async function checkSchema(db: Db, tables: readonly CodeTable[]): Promise<void> 
 /** Thrown inside a conversion's transaction to undo it: another process has processed it meanwhile. */
 class AlreadyProcessed extends Error {}
 
-/** One conversion, inside its own transaction. */
-async function processOne(tx: Db, tables: readonly CodeTable[], step: PlannedConversion, now: () => Date): Promise<ConversionDetails> {
+/**
+ * One conversion, inside its own transaction. `holds`: the tables in which the final code has rows, when the
+ * caller knows (a group probes all its codes at once); it is kept up to date here.
+ */
+async function processOne(tx: Db, tables: readonly CodeTable[], step: PlannedConversion, now: () => Date, known?: Set<string>): Promise<ConversionDetails> {
   const params = { oldCode: step.oldCode, newCode: step.finalCode };
-  const holds = await tablesHoldingCode(tx, tables, step.finalCode);
+  const holds = known ?? (await tablesHoldingCode(tx, tables, step.finalCode));
   const carried = holds.has('Customer') && (await tx.run(CARRY_ACTIVE_STATUS, params)).changes > 0;
   const r = await renameCustomerCode(tx, tables, step.oldCode, step.finalCode, holds);
+  noteMoved(holds, r);
   const details: ConversionDetails = {
     finalCode: step.finalCode,
     path: step.path,
@@ -146,9 +150,11 @@ export async function processPendingConversions(db: Db, options: ProcessOptions)
       // any failure undoes all of it, so no conversion is ever half done.
       results = await db.transaction(async (tx) => {
         const done: Result[] = [];
+        // Final codes are never old codes in the plan, so within the group they only gain rows, as noted.
+        const holds = await tablesHoldingCodes(tx, tables, batch.map((s) => s.finalCode));
         for (const step of batch) {
           if (options.signal?.aborted) break;
-          done.push({ step, details: await processOne(tx, tables, step, now) });
+          done.push({ step, details: await processOne(tx, tables, step, now, holds.get(step.finalCode)) });
         }
         return done;
       });

@@ -98,6 +98,35 @@ export async function tablesHoldingCode(tx: Db, tables: readonly CodeTable[], co
   return new Set(probe.keyed.filter((_, i) => Number(row[`t${i}`]) === 1).map((t) => t.table));
 }
 
+// Codes per batch probe: well under SQL Server's 2,100 parameters.
+const PROBE_CHUNK = 500;
+
+/**
+ * `tablesHoldingCode` for many codes in one statement per 500 codes: a group of conversions asks once, then
+ * keeps the answer up to date itself as rows move (see `noteMoved`).
+ */
+export async function tablesHoldingCodes(tx: Db, tables: readonly CodeTable[], codes: readonly string[]): Promise<Map<string, Set<string>>> {
+  const unique = [...new Set(codes)];
+  const out = new Map(unique.map((c) => [c, new Set<string>()]));
+  const keyed = tables.filter((t) => t.keys.length);
+  if (!keyed.length) return out;
+  for (let i = 0; i < unique.length; i += PROBE_CHUNK) {
+    const chunk = unique.slice(i, i + PROBE_CHUNK);
+    const params: Params = Object.fromEntries(chunk.map((c, j) => [`c${j}`, c]));
+    const codesCte = `WITH [probe] ([code]) AS (${chunk.map((_, j) => `SELECT @c${j}`).join(' UNION ALL ')})`;
+    const sql = `${codesCte} ${keyed
+      .map((t, k) => `SELECT ${k} AS [t], p.[code] AS [code] FROM [probe] p WHERE EXISTS (SELECT 1 FROM ${q(t.table)} x WHERE x.${q(t.column)} = p.[code])`)
+      .join(' UNION ALL ')}`;
+    for (const r of await tx.all<{ t: number; code: string }>(sql, params)) out.get(String(r.code))?.add(keyed[Number(r.t)].table);
+  }
+  return out;
+}
+
+/** After oldCode's rows moved to a code, that code holds rows wherever some moved. */
+export function noteMoved(holds: Set<string>, result: RenameResult): void {
+  for (const [table, n] of Object.entries(result.moved)) if (n > 0) holds.add(table);
+}
+
 /**
  * Moves every row of oldCode to newCode in every table. Run it inside a transaction: it is several
  * statements, and only the caller knows what else belongs with them. `targetHolds` is what
