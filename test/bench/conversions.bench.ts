@@ -141,8 +141,9 @@ export const benchmark: Benchmark = {
           baseline: b,
           unit: 'ms',
           higherIsBetter: false,
-          target: 0.33,
-          note: 'baseline: one raw set-based UPDATE per table',
+          // The aim is for the default; a commit per conversion is shown for what grouping the commits buys.
+          target: label === 'batched' ? 0.33 : undefined,
+          note: label === 'batched' ? 'baseline: one raw set-based UPDATE per table' : 'for comparison: the same with a commit per conversion',
         };
       });
       return lines;
