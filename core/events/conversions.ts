@@ -1,5 +1,5 @@
 // Customer Conversions: every Pending CustomerConversion renames its old customer code to the new one in
-// every table that holds a customer code, one transaction per conversion.
+// every table that holds a customer code; each conversion is all tables or none.
 import type { Db } from '../db/db.js';
 import type { Logger } from '../logging/logger.js';
 import { FatalError, isRetryable, userMessage } from '../errors.js';
@@ -15,8 +15,9 @@ export interface ProcessOptions {
   /** Defaults to every table of the customer-code registry. */
   tables?: readonly CodeTable[];
   /**
-   * Conversions committed together (default DEFAULT_CONVERSION_BATCH, 250). Each is still all tables or none: when one of them fails
-   * the whole group is undone and redone one conversion per transaction. 1: a transaction per conversion.
+   * Conversions committed together (default DEFAULT_CONVERSION_BATCH, 250). Each is still all tables or none:
+   * when one of them fails the whole group is undone and redone one conversion per transaction.
+   * 1: a transaction per conversion.
    */
   batchSize?: number;
 }
@@ -62,8 +63,8 @@ async function checkSchema(db: Db, tables: readonly CodeTable[]): Promise<void> 
 class AlreadyProcessed extends Error {}
 
 /**
- * One conversion, inside its own transaction. `holds`: the tables in which the final code has rows, when the
- * caller knows (a group probes all its codes at once); it is kept up to date here.
+ * One conversion, inside the caller's transaction. `known`: the tables in which the final code has rows, when
+ * the caller knows (a group probes all its codes at once); it is kept up to date here.
  */
 async function processOne(tx: Db, tables: readonly CodeTable[], step: PlannedConversion, now: () => Date, known?: Set<string>): Promise<ConversionDetails> {
   const params = { oldCode: step.oldCode, newCode: step.finalCode };

@@ -98,11 +98,11 @@ export async function tablesHoldingCode(tx: Db, tables: readonly CodeTable[], co
   return new Set(probe.keyed.filter((_, i) => Number(row[`t${i}`]) === 1).map((t) => t.table));
 }
 
-// Codes per batch probe: well under SQL Server's 2,100 parameters.
-const PROBE_CHUNK = 500;
+// Codes per probe statement: under SQLite's 500 terms of a compound SELECT and SQL Server's 2,100 parameters.
+const PROBE_CHUNK = 200;
 
 /**
- * `tablesHoldingCode` for many codes in one statement per 500 codes: a group of conversions asks once, then
+ * `tablesHoldingCode` for many codes in one statement per 200 codes: a group of conversions asks once, then
  * keeps the answer up to date itself as rows move (see `noteMoved`).
  */
 export async function tablesHoldingCodes(tx: Db, tables: readonly CodeTable[], codes: readonly string[]): Promise<Map<string, Set<string>>> {

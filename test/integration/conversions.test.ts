@@ -6,7 +6,7 @@ import { processPendingConversions, type ConversionDetails } from '../../core/ev
 import { runEvent } from '../../core/events/runEvent.js';
 import { createLogger } from '../../core/logging/logger.js';
 import { defaultSettings } from '../../core/contracts/settings.schema.js';
-import { codeTables } from '../../core/web/customerCodeRename.js';
+import { codeTables, tablesHoldingCode, tablesHoldingCodes } from '../../core/web/customerCodeRename.js';
 import { WEB_TABLES, customerCodeColumns } from '../../core/web/webSchema.js';
 import type { TableDef } from '../../core/db/schema.js';
 import { createTableSql } from '../../core/db/schema.js';
@@ -290,6 +290,21 @@ describe('customer conversions', () => {
       { NoteId: 2, CustomerCode: 'OTHER' },
     ]);
     expect((s.details as { rowsMoved: Record<string, number> }).rowsMoved.CustomerNote).toBe(1);
+  });
+
+  it('probes where many codes already have rows, past one statement per 200 codes', async () => {
+    const db = await freshDb();
+    const codes = Array.from({ length: 450 }, (_, i) => `Q${i}`);
+    addCustomer(db, 'Q7');
+    addCustomer(db, 'Q449', { addresses: [], transRefs: [] });
+    db.raw.prepare(`INSERT INTO PricingOverride (CustomerCode, ProductCode, Source, Price) VALUES ('Q250', 'P1', 'MANUAL', 1)`).run();
+    const holds = await tablesHoldingCodes(db, codeTables(), [...codes, 'Q7']);
+    expect(holds.size).toBe(450);
+    expect([...holds.get('Q7')!].sort()).toEqual(['Customer', 'CustomerAddress', 'PricingOverride', 'StatementLine', 'UserCustomer']);
+    expect([...holds.get('Q449')!].sort()).toEqual(['Customer', 'PricingOverride', 'UserCustomer']);
+    expect([...holds.get('Q250')!]).toEqual(['PricingOverride']);
+    expect([...holds].filter(([, t]) => t.size > 0).map(([c]) => c).sort()).toEqual(['Q250', 'Q449', 'Q7']);
+    for (const c of ['Q7', 'Q449', 'Q250', 'Q0']) expect(holds.get(c), c).toEqual(await tablesHoldingCode(db, codeTables(), c));
   });
 
   it('a conversion of a code the web never had is processed and moves nothing', async () => {
