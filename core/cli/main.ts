@@ -10,9 +10,10 @@ import * as exportLogs from './commands/exportLogs.js';
 import * as customer from './commands/customer.js';
 import * as checkConfig from './commands/checkConfig.js';
 import * as testPricing from './commands/testPricing.js';
+import * as conversions from './commands/conversions.js';
 
 /** Each capability registers its own commands here. */
-const COMMANDS: Array<{ register(program: Command, ctx: CliContext): void }> = [demo, settings, customer, exportLogs, checkConfig, testPricing];
+const COMMANDS: Array<{ register(program: Command, ctx: CliContext): void }> = [demo, settings, customer, exportLogs, checkConfig, testPricing, conversions];
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('integrator')
