@@ -1,0 +1,112 @@
+// ERP debtor -> web Customer + CustomerAddress rows: a pure function of the debtor, the field map and the
+// settings. The fingerprint of what it produces is stored in Customer.ErpHash, so Send Changed sees a
+// change in any mapped value (an address too) even when the ERP did not move dr_date_last_changed.
+import crypto from 'node:crypto';
+import type { Row } from '../db/db.js';
+import type { ColumnDef } from '../db/schema.js';
+import type { ErpAddress, ErpDebtor } from '../erp/erpSource.js';
+import { WEB_TABLES_BY_NAME } from '../web/webSchema.js';
+
+export interface MapOptions {
+  /** Web Customer column <- deb_master column (resolveCustomerMapping). */
+  map: Readonly<Record<string, string>>;
+  /** Fills an address the ERP left without a country. */
+  defaultCountry: string;
+}
+
+export interface MappedDebtor {
+  code: string;
+  /** Mapped Customer columns (CustomerCode + the map's web columns). */
+  customer: Row;
+  addresses: Row[];
+  hash: string;
+}
+
+export type MapResult = { ok: true; value: MappedDebtor } | { ok: false; code: string; reason: string };
+
+/** CustomerAddress column <- name_and_address_master column. Addresses are not site-mappable. */
+export const ADDRESS_MAP: Readonly<Record<string, keyof ErpAddress>> = {
+  AddressType: 'na_type',
+  Name: 'na_name',
+  Street: 'street',
+  Suburb: 'suburb',
+  State: 'state',
+  Postcode: 'postcode',
+  Country: 'country',
+};
+
+const customerColumns = new Map(WEB_TABLES_BY_NAME.get('Customer')!.columns.map((c) => [c.name, c]));
+const addressColumns = new Map(WEB_TABLES_BY_NAME.get('CustomerAddress')!.columns.map((c) => [c.name, c]));
+
+class RowError extends Error {}
+
+/** An ERP value as the web column's type holds it; text is trimmed (PRONTO pads fixed-width fields). */
+export function convert(value: unknown, column: ColumnDef, where: string): unknown {
+  if (value === null || value === undefined) return null;
+  switch (column.type) {
+    case 'text':
+    case 'datetime': {
+      const s = String(value).trim();
+      if (column.length && s.length > column.length) {
+        throw new RowError(`${where} is ${s.length} characters; the web column holds ${column.length}`);
+      }
+      return s;
+    }
+    case 'money':
+    case 'qty':
+    case 'int': {
+      const n = typeof value === 'number' ? value : Number(String(value).trim());
+      if (!Number.isFinite(n)) throw new RowError(`${where} "${String(value)}" is not a number`);
+      return column.type === 'int' ? Math.trunc(n) : n;
+    }
+    case 'bool':
+      return value === true || value === 1 || value === '1' || String(value).toUpperCase() === 'Y' ? 1 : 0;
+    default:
+      return value;
+  }
+}
+
+/** The canonical text of the mapped values: the same for the same data on any engine. */
+export function fingerprint(customer: Row, addresses: readonly Row[], mapColumns: readonly string[]): string {
+  const parts: unknown[] = [mapColumns, mapColumns.map((c) => normal(customer[c]))];
+  for (const a of addresses) parts.push(Object.keys(ADDRESS_MAP).map((c) => normal(a[c])));
+  return crypto.createHash('sha1').update(JSON.stringify(parts)).digest('hex');
+}
+
+const normal = (v: unknown): unknown => (typeof v === 'number' ? Math.round(v * 10000) / 10000 : v ?? null);
+
+export function mapDebtor(debtor: ErpDebtor, options: MapOptions): MapResult {
+  const code = String(debtor.accountcode).trim();
+  try {
+    if (!code) throw new RowError('the accountcode is empty');
+    const codeColumn = customerColumns.get('CustomerCode')!;
+    convert(code, codeColumn, 'accountcode');
+    const customer: Row = { CustomerCode: code };
+    const mapColumns = Object.keys(options.map).sort();
+    for (const web of mapColumns) {
+      const erp = options.map[web];
+      customer[web] = convert(debtor.fields[erp], customerColumns.get(web)!, `${erp} (-> Customer.${web})`);
+    }
+    const addresses: Row[] = [];
+    for (const a of debtor.addresses) {
+      const row: Row = { CustomerCode: code };
+      for (const [web, erp] of Object.entries(ADDRESS_MAP)) {
+        let v = convert(a[erp], addressColumns.get(web)!, `address ${String(a.na_type).trim()} ${erp} (-> CustomerAddress.${web})`);
+        if (web === 'Country' && (v === null || v === '')) v = options.defaultCountry || null;
+        row[web] = v;
+      }
+      addresses.push(row);
+    }
+    addresses.sort((x, y) => String(x.AddressType).localeCompare(String(y.AddressType)));
+    return { ok: true, value: { code, customer, addresses, hash: fingerprint(customer, addresses, mapColumns) } };
+  } catch (err) {
+    if (err instanceof RowError) return { ok: false, code, reason: err.message };
+    throw err;
+  }
+}
+
+/** ERP status H (on hold) or C (closed) disables the customer; so does an admin's disable. */
+export function isDisabled(erpStatus: unknown, disabledByAdmin: boolean): boolean {
+  const s = erpStatus === null || erpStatus === undefined ? '' : String(erpStatus).trim().toUpperCase();
+  return s === 'H' || s === 'C' || disabledByAdmin;
+}
