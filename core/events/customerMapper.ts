@@ -66,16 +66,51 @@ export function convert(value: unknown, column: ColumnDef, where: string): unkno
   }
 }
 
-/** The canonical text of the mapped values: the same for the same data on any engine. */
-export function fingerprint(customer: Row, addresses: readonly Row[], mapColumns: readonly string[]): string {
-  const parts: unknown[] = [mapColumns, mapColumns.map((c) => normal(customer[c]))];
-  for (const a of addresses) parts.push(Object.keys(ADDRESS_MAP).map((c) => normal(a[c])));
-  return crypto.createHash('sha1').update(JSON.stringify(parts)).digest('hex');
+const SEP = '\u0001';
+const ROW = '\u0002';
+const text = (v: unknown): string => (v === null || v === undefined ? '\u0000' : String(v));
+
+/** 64 bits of two multiplicative string hashes: a change detector, not a security measure. */
+export function hash64(s: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x9747b28c;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    h2 ^= h2 >>> 15;
+  }
+  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
 }
 
-const normal = (v: unknown): unknown => (typeof v === 'number' ? Math.round(v * 10000) / 10000 : v ?? null);
+const signatures = new WeakMap<MapOptions, { sig: string; cols: string[] }>();
+function signature(options: MapOptions): { sig: string; cols: string[] } {
+  let s = signatures.get(options);
+  if (!s) {
+    const cols = Object.keys(options.map).sort();
+    const sig = crypto.createHash('sha1').update(JSON.stringify([options.defaultCountry, cols.map((c) => [c, options.map[c]])])).digest('hex').slice(0, 12);
+    s = { sig, cols };
+    signatures.set(options, s);
+  }
+  return s;
+}
 
-export function mapDebtor(debtor: ErpDebtor, options: MapOptions): MapResult {
+/**
+ * The fingerprint of a debtor as the ERP holds it: the raw values of the mapped columns and of every address,
+ * tagged with a signature of the map and the Default Country (a changed map or default re-sends everyone).
+ * Computed from the raw row, so Send Changed skips an unchanged debtor without mapping it.
+ */
+export function erpFingerprint(debtor: ErpDebtor, options: MapOptions): string {
+  const { sig, cols } = signature(options);
+  let s = '';
+  for (const c of cols) s += text(debtor.fields[options.map[c]]) + SEP;
+  for (const a of debtor.addresses) {
+    s += ROW + text(a.na_type) + SEP + text(a.na_name) + SEP + text(a.street) + SEP + text(a.suburb) + SEP + text(a.state) + SEP + text(a.postcode) + SEP + text(a.country);
+  }
+  return `${sig}-${s.length.toString(16)}-${hash64(s)}`;
+}
+
+export function mapDebtor(debtor: ErpDebtor, options: MapOptions, hash = erpFingerprint(debtor, options)): MapResult {
   const code = String(debtor.accountcode).trim();
   try {
     if (!code) throw new RowError('the accountcode is empty');
@@ -98,7 +133,7 @@ export function mapDebtor(debtor: ErpDebtor, options: MapOptions): MapResult {
       addresses.push(row);
     }
     addresses.sort((x, y) => String(x.AddressType).localeCompare(String(y.AddressType)));
-    return { ok: true, value: { code, customer, addresses, hash: fingerprint(customer, addresses, mapColumns) } };
+    return { ok: true, value: { code, customer, addresses, hash } };
   } catch (err) {
     if (err instanceof RowError) return { ok: false, code, reason: err.message };
     throw err;

@@ -12,7 +12,7 @@ import type { WebStore } from '../web/webStore.js';
 import { SqlWebStore } from '../web/sqlWebStore.js';
 import { FatalError, isRetryable, userMessage } from '../errors.js';
 import { resolveCustomerMapping } from './customerMapping.js';
-import { isDisabled, mapDebtor, type MappedDebtor } from './customerMapper.js';
+import { erpFingerprint, isDisabled, mapDebtor, type MapOptions, type MappedDebtor } from './customerMapper.js';
 import { CUSTOMER_MASTER_STEPS, type StepResult } from './customerMasterSteps.js';
 import type { EventContext, IntegrationEvent, RunOptions, RunSummary } from './types.js';
 
@@ -59,24 +59,41 @@ export async function planCustomerMaster(erp: ErpSource, settings: EventContext[
   return { map, filter, erpColumns };
 }
 
-async function writePage(
-  web: WebStore,
-  mapped: MappedDebtor[],
-  options: { all: boolean; site: string; now: string; checkpoint?: Checkpoint },
-): Promise<PageOutcome> {
+interface Candidate {
+  code: string;
+  debtor: ErpDebtor;
+  hash: string;
+}
+
+interface PageOptions {
+  all: boolean;
+  site: string;
+  now: string;
+  mapOptions: MapOptions;
+  checkpoint?: Checkpoint;
+}
+
+async function writePage(web: WebStore, candidates: Candidate[], options: PageOptions): Promise<PageOutcome> {
   const out: PageOutcome = { written: 0, skipped: 0, failures: [], webEditsOverwritten: [] };
   await web.transaction(async (tx) => {
-    if (mapped.length) {
-      const first = mapped[0].code;
-      const last = mapped[mapped.length - 1].code;
+    if (candidates.length) {
+      const first = candidates[0].code;
+      const last = candidates[candidates.length - 1].code;
       const states = await tx.customerStates(first, last);
       const toWrite: Array<{ m: MappedDebtor; disabledByAdmin: boolean }> = [];
-      for (const m of mapped) {
-        const st = states.get(m.code);
-        if (!options.all && st && st.source === 'ERP' && st.hash === m.hash) {
+      for (const c of candidates) {
+        const st = states.get(c.code);
+        // Unchanged since it was last written: nothing to map or write.
+        if (!options.all && st && st.source === 'ERP' && st.hash === c.hash) {
           out.skipped++;
           continue;
         }
+        const r = mapDebtor(c.debtor, options.mapOptions, c.hash);
+        if (!r.ok) {
+          out.failures.push({ code: r.code, reason: r.reason });
+          continue;
+        }
+        const m = r.value;
         if (st?.pendingErpPush) out.webEditsOverwritten.push(m.code);
         toWrite.push({ m, disabledByAdmin: st?.disabledByAdmin ?? false });
       }
@@ -118,19 +135,19 @@ async function writePage(
  * Writes a page; when the page as a whole is refused by the database for its data (a constraint, a value the
  * engine rejects), writes it debtor by debtor so one bad row is reported and the rest arrive.
  */
-async function writePageIsolating(web: WebStore, mapped: MappedDebtor[], options: Parameters<typeof writePage>[2]): Promise<PageOutcome> {
+async function writePageIsolating(web: WebStore, candidates: Candidate[], options: PageOptions): Promise<PageOutcome> {
   try {
-    return await writePage(web, mapped, options);
+    return await writePage(web, candidates, options);
   } catch (err) {
-    if (isRetryable(err) || mapped.length <= 1) {
-      if (mapped.length === 1 && !isRetryable(err)) {
-        return { written: 0, skipped: 0, failures: [{ code: mapped[0].code, reason: userMessage(err) }], webEditsOverwritten: [] };
+    if (isRetryable(err) || candidates.length <= 1) {
+      if (candidates.length === 1 && !isRetryable(err)) {
+        return { written: 0, skipped: 0, failures: [{ code: candidates[0].code, reason: userMessage(err) }], webEditsOverwritten: [] };
       }
       throw err;
     }
     const total: PageOutcome = { written: 0, skipped: 0, failures: [], webEditsOverwritten: [] };
-    for (const m of mapped) {
-      const r = await writePageIsolating(web, [m], { ...options, checkpoint: undefined });
+    for (const c of candidates) {
+      const r = await writePageIsolating(web, [c], { ...options, checkpoint: undefined });
       total.written += r.written;
       total.skipped += r.skipped;
       total.failures.push(...r.failures);
@@ -164,6 +181,7 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
   const site = String(ctx.settings.site ?? '');
   const defaultCountry = String(ctx.settings.defaultCountry ?? '');
   const columns = [...new Set(Object.values(plan.map))];
+  const mapOptions: MapOptions = { map: plan.map, defaultCountry };
 
   let after: string | null = null;
   let resumedFrom: string | undefined;
@@ -197,18 +215,19 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
     const page: ErpDebtor[] = await erp.debtorPage({ after, limit: batchSize, filter: plan.filter, columns });
     if (!page.length) break;
     summary.read += page.length;
-    const mapped: MappedDebtor[] = [];
+    const candidates: Candidate[] = [];
     for (const d of page) {
-      const r = mapDebtor(d, { map: plan.map, defaultCountry });
-      if (r.ok) mapped.push(r.value);
-      else failures.push({ code: r.code, reason: r.reason });
+      const code = String(d.accountcode).trim();
+      if (!code) failures.push({ code: String(d.accountcode), reason: 'the accountcode is empty' });
+      else candidates.push({ code, debtor: d, hash: erpFingerprint(d, mapOptions) });
     }
     const last = page[page.length - 1].accountcode;
     const now = ctx.now().toISOString();
-    const outcome = await writePageIsolating(web, mapped, {
+    const outcome = await writePageIsolating(web, candidates, {
       all: options.all,
       site,
       now,
+      mapOptions,
       checkpoint: options.all ? { after: last, startedAt, runId: ctx.runId } : undefined,
     });
     summary.written += outcome.written;
