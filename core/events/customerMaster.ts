@@ -73,8 +73,21 @@ interface PageOptions {
   checkpoint?: Checkpoint;
 }
 
-async function writePage(web: WebStore, candidates: Candidate[], options: PageOptions): Promise<PageOutcome> {
+async function writePage(web: WebStore, all: Candidate[], options: PageOptions): Promise<PageOutcome> {
   const out: PageOutcome = { written: 0, skipped: 0, failures: [], webEditsOverwritten: [] };
+  let candidates = all;
+  if (!options.all && candidates.length) {
+    // Send Changed: most of a page is unchanged. Weed those out without taking the write lock; what is left is
+    // checked again inside the transaction.
+    const states = await web.customerStates(candidates[0].code, candidates[candidates.length - 1].code);
+    candidates = candidates.filter((c) => {
+      const st = states.get(c.code);
+      const same = st !== undefined && st.source === 'ERP' && st.hash === c.hash;
+      if (same) out.skipped++;
+      return !same;
+    });
+    if (!candidates.length && !options.checkpoint) return out;
+  }
   await web.transaction(async (tx) => {
     if (candidates.length) {
       const first = candidates[0].code;
@@ -212,7 +225,8 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
       summary.incomplete = options.all ? `stopped on request after ${after ?? 'the start'}; the next Send All resumes there` : 'stopped on request';
       break;
     }
-    const page: ErpDebtor[] = await erp.debtorPage({ after, limit: batchSize, filter: plan.filter, columns });
+    // Send Changed reads bigger pages: it writes few of their rows, so the page size is only read cost.
+    const page: ErpDebtor[] = await erp.debtorPage({ after, limit: options.all ? batchSize : Math.max(batchSize, 5000), filter: plan.filter, columns });
     if (!page.length) break;
     summary.read += page.length;
     const candidates: Candidate[] = [];
