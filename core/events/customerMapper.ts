@@ -38,17 +38,19 @@ export const ADDRESS_MAP: Readonly<Record<string, keyof ErpAddress>> = {
 const customerColumns = new Map(WEB_TABLES_BY_NAME.get('Customer')!.columns.map((c) => [c.name, c]));
 const addressColumns = new Map(WEB_TABLES_BY_NAME.get('CustomerAddress')!.columns.map((c) => [c.name, c]));
 
+const ADDRESS_COLUMNS = Object.entries(ADDRESS_MAP).map(([web, erp]) => [web, erp, addressColumns.get(web)!] as const);
+
 class RowError extends Error {}
 
 /** An ERP value as the web column's type holds it; text is trimmed (PRONTO pads fixed-width fields). */
-export function convert(value: unknown, column: ColumnDef, where: string): unknown {
+export function convert(value: unknown, column: ColumnDef, where: () => string): unknown {
   if (value === null || value === undefined) return null;
   switch (column.type) {
     case 'text':
     case 'datetime': {
       const s = String(value).trim();
       if (column.length && s.length > column.length) {
-        throw new RowError(`${where} is ${s.length} characters; the web column holds ${column.length}`);
+        throw new RowError(`${where()} is ${s.length} characters; the web column holds ${column.length}`);
       }
       return s;
     }
@@ -56,7 +58,7 @@ export function convert(value: unknown, column: ColumnDef, where: string): unkno
     case 'qty':
     case 'int': {
       const n = typeof value === 'number' ? value : Number(String(value).trim());
-      if (!Number.isFinite(n)) throw new RowError(`${where} "${String(value)}" is not a number`);
+      if (!Number.isFinite(n)) throw new RowError(`${where()} "${String(value)}" is not a number`);
       return column.type === 'int' ? Math.trunc(n) : n;
     }
     case 'bool':
@@ -114,19 +116,17 @@ export function mapDebtor(debtor: ErpDebtor, options: MapOptions, hash = erpFing
   const code = String(debtor.accountcode).trim();
   try {
     if (!code) throw new RowError('the accountcode is empty');
-    const codeColumn = customerColumns.get('CustomerCode')!;
-    convert(code, codeColumn, 'accountcode');
+    convert(code, customerColumns.get('CustomerCode')!, () => 'accountcode');
     const customer: Row = { CustomerCode: code };
-    const mapColumns = Object.keys(options.map).sort();
-    for (const web of mapColumns) {
+    for (const web of signature(options).cols) {
       const erp = options.map[web];
-      customer[web] = convert(debtor.fields[erp], customerColumns.get(web)!, `${erp} (-> Customer.${web})`);
+      customer[web] = convert(debtor.fields[erp], customerColumns.get(web)!, () => `${erp} (-> Customer.${web})`);
     }
     const addresses: Row[] = [];
     for (const a of debtor.addresses) {
       const row: Row = { CustomerCode: code };
-      for (const [web, erp] of Object.entries(ADDRESS_MAP)) {
-        let v = convert(a[erp], addressColumns.get(web)!, `address ${String(a.na_type).trim()} ${erp} (-> CustomerAddress.${web})`);
+      for (const [web, erp, column] of ADDRESS_COLUMNS) {
+        let v = convert(a[erp], column, () => `address ${String(a.na_type).trim()} ${erp} (-> CustomerAddress.${web})`);
         if (web === 'Country' && (v === null || v === '')) v = options.defaultCountry || null;
         row[web] = v;
       }
