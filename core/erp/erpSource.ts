@@ -18,6 +18,13 @@ export interface ErpDebtor {
   fields: Record<string, unknown>;
   /** Every name_and_address_master row, ordered by na_type. */
   addresses: ErpAddress[];
+  /** The raw text of the asked columns and of every address, as the ERP engine renders it (see fingerprints). */
+  fingerprint: string;
+}
+
+export interface DebtorFingerprint {
+  accountcode: string;
+  fingerprint: string;
 }
 
 export interface ErpOrderLine {
@@ -61,6 +68,13 @@ export interface ErpSource {
   countDebtors(filter: readonly FilterCondition[]): Promise<number>;
   /** The next debtors after `after` in accountcode order, with their addresses. */
   debtorPage(query: DebtorPageQuery): Promise<ErpDebtor[]>;
+  /**
+   * The next debtors' fingerprint text only (the asked columns and every address, concatenated by the ERP
+   * engine): one narrow row per debtor, so a scan for changes reads little.
+   */
+  debtorFingerprints(query: DebtorPageQuery): Promise<DebtorFingerprint[]>;
+  /** These debtors (raw accountcodes), with their addresses and fingerprints, in accountcode order. */
+  debtorsByCodes(codes: readonly string[], columns: readonly string[]): Promise<ErpDebtor[]>;
   /** Which of the accountcodes in [first, last] exist (unfiltered). */
   debtorCodesBetween(first: string, last: string): Promise<Set<string>>;
   /** Orders (with lines) of these customers dated on/after `since` (null: any date). */

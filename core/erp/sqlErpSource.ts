@@ -1,7 +1,7 @@
 // ErpSource over the PRONTO-shaped tables through the Db port: one SQL text for SQLite and SQL Server.
 import type { Db, Params, Row } from '../db/db.js';
 import { q } from '../db/db.js';
-import type { DebtorPageQuery, ErpAddress, ErpDebtor, ErpOrder, ErpOrderLine, ErpSource, ErpTrans } from './erpSource.js';
+import type { DebtorFingerprint, DebtorPageQuery, ErpAddress, ErpDebtor, ErpOrder, ErpOrderLine, ErpSource, ErpTrans } from './erpSource.js';
 import type { FilterCondition } from './inclusionFilter.js';
 import { filterToSql } from './inclusionFilter.js';
 
@@ -39,36 +39,92 @@ export class SqlErpSource implements ErpSource {
   }
 
   async countDebtors(filter: readonly FilterCondition[]): Promise<number> {
-    const f = filterToSql(filter);
-    const r = await this.db.get<{ n: number }>(`SELECT COUNT(*) AS [n] FROM [deb_master] WHERE ${f.sql}`, f.params);
+    const f = filterToSql(filter, 'f', 'd');
+    const r = await this.db.get<{ n: number }>(`SELECT COUNT(*) AS [n] FROM [deb_master] d WHERE ${f.sql}`, f.params);
     return Number(r?.n ?? 0);
   }
 
-  async debtorPage(query: DebtorPageQuery): Promise<ErpDebtor[]> {
-    const f = filterToSql(query.filter);
-    const cols = ['accountcode', ...query.columns.filter((c) => c !== 'accountcode')];
+  /**
+   * SQL for a debtor's fingerprint text, computed by the ERP engine: the asked columns, then every address in
+   * na_type order. NULL is kept apart from '' (CHAR(0)); values are cast to text the engine's own way, so the
+   * text is stable for one ERP engine (moving the ERP to another engine re-sends every debtor once).
+   */
+  private fingerprintSql(columns: readonly string[]): { debtor: string; addresses: string } {
+    const text = (c: string) => `COALESCE(CAST(${c} AS NVARCHAR(4000)), CHAR(0))`;
+    const debtor = `CONCAT_WS(CHAR(1), '', ${columns.map((c) => text(`d.${q(c)}`)).join(', ')})`;
+    const addr = `CONCAT_WS(CHAR(1), '', ${ADDRESS_COLUMNS.slice(1).map((c) => text(`a.${q(c)}`)).join(', ')})`;
+    const agg =
+      this.db.kind === 'sqlite'
+        ? `GROUP_CONCAT(${addr}, CHAR(2) ORDER BY a.[na_type])`
+        : `STRING_AGG(CAST(${addr} AS NVARCHAR(MAX)), CHAR(2)) WITHIN GROUP (ORDER BY a.[na_type])`;
+    return { debtor, addresses: `(SELECT ${agg} FROM [name_and_address_master] a WHERE a.[accountcode] = d.[accountcode])` };
+  }
+
+  private selectDebtors(columns: readonly string[], withFields: boolean): string {
+    const fp = this.fingerprintSql(columns);
+    const fields = withFields ? ['accountcode', ...columns.filter((c) => c !== 'accountcode')] : ['accountcode'];
+    return `${fields.map((c) => `d.${q(c)}`).join(', ')}, ${fp.debtor} AS [fp_debtor], ${fp.addresses} AS [fp_addresses]`;
+  }
+
+  private static fingerprintOf(r: Row): string {
+    return `${String(r.fp_debtor ?? '')}\u0003${String(r.fp_addresses ?? '')}`;
+  }
+
+  async debtorFingerprints(query: DebtorPageQuery): Promise<DebtorFingerprint[]> {
+    const f = filterToSql(query.filter, 'f', 'd');
     const lim = this.db.limit(query.limit);
     const rows = await this.db.all<Row>(
-      `SELECT ${lim.top} ${cols.map(q).join(', ')} FROM [deb_master] WHERE ${query.after === null ? '1=1' : '[accountcode] > @after'} AND ${f.sql} ORDER BY [accountcode] ${lim.tail}`,
+      `SELECT ${lim.top} ${this.selectDebtors(query.columns, false)} FROM [deb_master] d WHERE ${query.after === null ? '1=1' : 'd.[accountcode] > @after'} AND ${f.sql} ORDER BY d.[accountcode] ${lim.tail}`,
+      { ...f.params, after: query.after ?? undefined },
+    );
+    return rows.map((r) => ({ accountcode: String(r.accountcode), fingerprint: SqlErpSource.fingerprintOf(r) }));
+  }
+
+  async debtorPage(query: DebtorPageQuery): Promise<ErpDebtor[]> {
+    const f = filterToSql(query.filter, 'f', 'd');
+    const lim = this.db.limit(query.limit);
+    const rows = await this.db.all<Row>(
+      `SELECT ${lim.top} ${this.selectDebtors(query.columns, true)} FROM [deb_master] d WHERE ${query.after === null ? '1=1' : 'd.[accountcode] > @after'} AND ${f.sql} ORDER BY d.[accountcode] ${lim.tail}`,
       { ...f.params, after: query.after ?? undefined },
     );
     if (!rows.length) return [];
-    const first = String(rows[0].accountcode);
-    const last = String(rows[rows.length - 1].accountcode);
     // One range read for the page's addresses: the primary key (accountcode, na_type) serves it.
     const addresses = await this.db.all<ErpAddress & { accountcode: string }>(
       `SELECT ${ADDRESS_COLUMNS.map(q).join(', ')} FROM [name_and_address_master] WHERE [accountcode] >= @first AND [accountcode] <= @last ORDER BY [accountcode], [na_type]`,
-      { first, last },
+      { first: String(rows[0].accountcode), last: String(rows[rows.length - 1].accountcode) },
     );
+    return this.assemble(rows, addresses);
+  }
+
+  async debtorsByCodes(codes: readonly string[], columns: readonly string[]): Promise<ErpDebtor[]> {
+    const out: ErpDebtor[] = [];
+    for (const part of chunks(codes)) {
+      const inl = inList(part, 'c');
+      const rows = await this.db.all<Row>(`SELECT ${this.selectDebtors(columns, true)} FROM [deb_master] d WHERE d.[accountcode] IN (${inl.sql}) ORDER BY d.[accountcode]`, inl.params);
+      const addresses = await this.db.all<ErpAddress & { accountcode: string }>(
+        `SELECT ${ADDRESS_COLUMNS.map(q).join(', ')} FROM [name_and_address_master] WHERE [accountcode] IN (${inl.sql}) ORDER BY [accountcode], [na_type]`,
+        inl.params,
+      );
+      out.push(...this.assemble(rows, addresses));
+    }
+    return out;
+  }
+
+  private assemble(rows: Row[], addresses: Array<ErpAddress & { accountcode: string }>): ErpDebtor[] {
     const byCode = new Map<string, ErpAddress[]>();
     for (const a of addresses) {
-      const list = byCode.get(a.accountcode);
-      const { accountcode: _code, ...rest } = a;
-      void _code;
+      const { accountcode, ...rest } = a;
+      const list = byCode.get(accountcode);
       if (list) list.push(rest);
-      else byCode.set(a.accountcode, [rest]);
+      else byCode.set(accountcode, [rest]);
     }
-    return rows.map((r) => ({ accountcode: String(r.accountcode), fields: r, addresses: byCode.get(String(r.accountcode)) ?? [] }));
+    return rows.map((r) => {
+      const fingerprint = SqlErpSource.fingerprintOf(r);
+      const { fp_debtor: _d, fp_addresses: _a, ...fields } = r;
+      void _d;
+      void _a;
+      return { accountcode: String(r.accountcode), fields, addresses: byCode.get(String(r.accountcode)) ?? [], fingerprint };
+    });
   }
 
   async debtorCodesBetween(first: string, last: string): Promise<Set<string>> {

@@ -68,10 +68,6 @@ export function convert(value: unknown, column: ColumnDef, where: () => string):
   }
 }
 
-const SEP = '\u0001';
-const ROW = '\u0002';
-const text = (v: unknown): string => (v === null || v === undefined ? '\u0000' : String(v));
-
 /** 64 bits of two multiplicative string hashes: a change detector, not a security measure. */
 export function hash64(s: string): string {
   let h1 = 0x811c9dc5;
@@ -98,18 +94,17 @@ function signature(options: MapOptions): { sig: string; cols: string[] } {
 }
 
 /**
- * The fingerprint of a debtor as the ERP holds it: the raw values of the mapped columns and of every address,
- * tagged with a signature of the map and the Default Country (a changed map or default re-sends everyone).
- * Computed from the raw row, so Send Changed skips an unchanged debtor without mapping it.
+ * The fingerprint of a debtor as the ERP holds it: a hash of the raw text of its mapped columns and of every
+ * address (ErpDebtor.fingerprint, rendered by the ERP engine), tagged with a signature of the map and the
+ * Default Country, so a changed map or default re-sends everyone. Send Changed compares it with
+ * Customer.ErpHash without reading or mapping the whole debtor.
  */
+export function fingerprintOf(text: string, options: MapOptions): string {
+  return `${signature(options).sig}-${text.length.toString(16)}-${hash64(text)}`;
+}
+
 export function erpFingerprint(debtor: ErpDebtor, options: MapOptions): string {
-  const { sig, cols } = signature(options);
-  let s = '';
-  for (const c of cols) s += text(debtor.fields[options.map[c]]) + SEP;
-  for (const a of debtor.addresses) {
-    s += ROW + text(a.na_type) + SEP + text(a.na_name) + SEP + text(a.street) + SEP + text(a.suburb) + SEP + text(a.state) + SEP + text(a.postcode) + SEP + text(a.country);
-  }
-  return `${sig}-${s.length.toString(16)}-${hash64(s)}`;
+  return fingerprintOf(debtor.fingerprint, options);
 }
 
 export function mapDebtor(debtor: ErpDebtor, options: MapOptions, hash = erpFingerprint(debtor, options)): MapResult {

@@ -12,7 +12,7 @@ import type { WebStore } from '../web/webStore.js';
 import { SqlWebStore } from '../web/sqlWebStore.js';
 import { FatalError, isRetryable, userMessage } from '../errors.js';
 import { resolveCustomerMapping } from './customerMapping.js';
-import { erpFingerprint, isDisabled, mapDebtor, type MapOptions, type MappedDebtor } from './customerMapper.js';
+import { erpFingerprint, fingerprintOf, isDisabled, mapDebtor, type MapOptions, type MappedDebtor } from './customerMapper.js';
 import { CUSTOMER_MASTER_STEPS, type StepResult } from './customerMasterSteps.js';
 import type { EventContext, IntegrationEvent, RunOptions, RunSummary } from './types.js';
 
@@ -225,25 +225,50 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
       summary.incomplete = options.all ? `stopped on request after ${after ?? 'the start'}; the next Send All resumes there` : 'stopped on request';
       break;
     }
-    // Send Changed reads bigger pages: it writes few of their rows, so the page size is only read cost.
-    const page: ErpDebtor[] = await erp.debtorPage({ after, limit: options.all ? batchSize : Math.max(batchSize, 5000), filter: plan.filter, columns });
-    if (!page.length) break;
-    summary.read += page.length;
+    let page: ErpDebtor[];
+    let last: string;
+    if (options.all) {
+      page = await erp.debtorPage({ after, limit: batchSize, filter: plan.filter, columns });
+      if (!page.length) break;
+      summary.read += page.length;
+      last = page[page.length - 1].accountcode;
+    } else {
+      // Send Changed scans fingerprints only (one narrow row per debtor, in bigger pages), then reads in full
+      // just the debtors whose fingerprint differs from the web's ErpHash.
+      const prints = await erp.debtorFingerprints({ after, limit: Math.max(batchSize, 5000), filter: plan.filter, columns });
+      if (!prints.length) break;
+      summary.read += prints.length;
+      last = prints[prints.length - 1].accountcode;
+      const states = await web.customerStates(String(prints[0].accountcode).trim(), String(last).trim());
+      const changed: string[] = [];
+      for (const p of prints) {
+        const st = states.get(String(p.accountcode).trim());
+        if (st && st.source === 'ERP' && st.hash === fingerprintOf(p.fingerprint, mapOptions)) summary.skipped++;
+        else changed.push(p.accountcode);
+      }
+      page = changed.length ? await erp.debtorsByCodes(changed, columns) : [];
+    }
     const candidates: Candidate[] = [];
     for (const d of page) {
       const code = String(d.accountcode).trim();
       if (!code) failures.push({ code: String(d.accountcode), reason: 'the accountcode is empty' });
       else candidates.push({ code, debtor: d, hash: erpFingerprint(d, mapOptions) });
     }
-    const last = page[page.length - 1].accountcode;
     const now = ctx.now().toISOString();
-    const outcome = await writePageIsolating(web, candidates, {
-      all: options.all,
-      site,
-      now,
-      mapOptions,
-      checkpoint: options.all ? { after: last, startedAt, runId: ctx.runId } : undefined,
-    });
+    const outcome: PageOutcome = { written: 0, skipped: 0, failures: [], webEditsOverwritten: [] };
+    for (let i = 0; i < candidates.length || (options.all && i === 0); i += batchSize) {
+      const r = await writePageIsolating(web, candidates.slice(i, i + batchSize), {
+        all: options.all,
+        site,
+        now,
+        mapOptions,
+        checkpoint: options.all ? { after: last, startedAt, runId: ctx.runId } : undefined,
+      });
+      outcome.written += r.written;
+      outcome.skipped += r.skipped;
+      outcome.failures.push(...r.failures);
+      outcome.webEditsOverwritten.push(...r.webEditsOverwritten);
+    }
     summary.written += outcome.written;
     summary.skipped += outcome.skipped;
     failures.push(...outcome.failures);
