@@ -18,8 +18,10 @@ import type { EventContext, IntegrationEvent, RunOptions, RunSummary } from './t
 
 export const SEND_ALL_CHECKPOINT = 'customer-master:send-all:resume';
 export const LAST_RUN_STATE = 'customer-master:last-run';
-/** Failures kept in the run's details (all are counted). */
-const MAX_FAILURES_KEPT = 50;
+/** Failures kept in the run's details (all are counted; IntegrationRun.Details holds 8,000 characters). */
+const MAX_FAILURES_KEPT = 20;
+/** Failures logged one line each; beyond this, one line says how many more. */
+const MAX_FAILURES_LOGGED = 1000;
 
 interface Checkpoint {
   after: string;
@@ -278,11 +280,12 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
     ctx.progress('debtors', summary.read, Math.max(total, summary.read));
   }
   summary.failed = failures.length;
-  for (const f of failures.slice(0, MAX_FAILURES_KEPT)) ctx.logger.warn({ customer: f.code }, `customer ${f.code} not sent: ${f.reason}`);
+  for (const f of failures.slice(0, MAX_FAILURES_LOGGED)) ctx.logger.warn({ customer: f.code }, `customer ${f.code} not sent: ${f.reason}`);
+  if (failures.length > MAX_FAILURES_LOGGED) ctx.logger.warn(`${failures.length - MAX_FAILURES_LOGGED} more customers not sent`);
 
   const details: Record<string, unknown> = { mode: options.all ? 'SendAll' : 'SendChanged', debtorsInScope: total, webEditsOverwritten };
   if (resumedFrom) details.resumedFrom = resumedFrom;
-  if (failures.length) details.failures = failures.slice(0, MAX_FAILURES_KEPT);
+  if (failures.length) details.failures = failures.slice(0, MAX_FAILURES_KEPT).map((f) => ({ code: f.code, reason: f.reason.length > 200 ? `${f.reason.slice(0, 199)}…` : f.reason }));
 
   if (!summary.incomplete) {
     if (options.all) {

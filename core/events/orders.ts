@@ -74,8 +74,15 @@ export async function runOrders(ctx: EventContext, options: RunOptions): Promise
   const deadline = timeoutMinutes > 0 ? ctx.now().getTime() + timeoutMinutes * 60_000 : Infinity;
   const statuses = ctx.settings.autoActivateAllCustomers === true ? ('all' as const) : ['PendingGetOrders', 'Active'];
 
+  let after: string | null = null;
   const saved = await web.getState(ORDERS_CHECKPOINT);
-  let after: string | null = saved ? (JSON.parse(saved) as { after: string }).after : null;
+  if (saved) {
+    try {
+      after = (JSON.parse(saved) as { after?: string }).after ?? null;
+    } catch {
+      ctx.logger.warn('ignoring an unreadable Get Orders checkpoint');
+    }
+  }
   const resumedFrom = after ?? undefined;
   const summary: RunSummary = { read: 0, written: 0, skipped: 0, failed: 0 };
   let customers = 0;
