@@ -15,6 +15,7 @@ import { resolveCustomerMapping } from './customerMapping.js';
 import { erpFingerprint, fingerprintOf, isDisabled, mapDebtor, type MapOptions, type MappedDebtor } from './customerMapper.js';
 import { CUSTOMER_MASTER_STEPS, type StepResult } from './customerMasterSteps.js';
 import type { EventContext, IntegrationEvent, RunOptions, RunSummary } from './types.js';
+import { yieldTurn } from './yieldTurn.js';
 
 export const SEND_ALL_CHECKPOINT = 'customer-master:send-all:resume';
 export const LAST_RUN_STATE = 'customer-master:last-run';
@@ -223,6 +224,7 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
   ctx.progress('debtors', 0, total);
 
   for (;;) {
+    await yieldTurn();
     if (ctx.signal.aborted) {
       summary.incomplete = options.all ? `stopped on request after ${after ?? 'the start'}; the next Send All resumes there` : 'stopped on request';
       break;

@@ -9,6 +9,7 @@ import { SqlErpSource } from '../erp/sqlErpSource.js';
 import type { WebStore } from '../web/webStore.js';
 import { SqlWebStore } from '../web/sqlWebStore.js';
 import type { EventContext, IntegrationEvent, RunOptions, RunSummary } from './types.js';
+import { yieldTurn } from './yieldTurn.js';
 
 export const ORDERS_CHECKPOINT = 'orders:resume';
 /** Without an override date, orders of the last 12 months are integrated. */
@@ -90,6 +91,7 @@ export async function runOrders(ctx: EventContext, options: RunOptions): Promise
   ctx.progress('customers', 0, null);
 
   for (;;) {
+    await yieldTurn();
     if (ctx.signal.aborted) {
       summary.incomplete = `stopped on request after customer ${after ?? '(start)'}; the next run resumes there`;
       break;

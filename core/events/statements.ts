@@ -6,6 +6,7 @@ import type { ErpTrans } from '../erp/erpSource.js';
 import { SqlErpSource } from '../erp/sqlErpSource.js';
 import { SqlWebStore } from '../web/sqlWebStore.js';
 import type { EventContext, IntegrationEvent, RunOptions, RunSummary } from './types.js';
+import { yieldTurn } from './yieldTurn.js';
 
 export function mapTrans(t: ErpTrans, usePayByDate: boolean): Row {
   return {
@@ -35,6 +36,7 @@ export async function runStatements(ctx: EventContext, options: RunOptions): Pro
   let removed = 0;
   ctx.progress('customers', 0, null);
   for (;;) {
+    await yieldTurn();
     if (ctx.signal.aborted) {
       summary.incomplete = 'stopped on request';
       break;

@@ -120,6 +120,22 @@ describe('customer-master', () => {
 });
 
 describe('customer-master settings', () => {
+  it('runs the follow-on steps after the customer send (Send Customer Conversions)', async () => {
+    const rig = await makeRig(path.join(dir, 'steps'), 60, 2);
+    try {
+      const off = await rig.run('customer-master', { all: true });
+      expect(off.summary.details?.steps).toBeUndefined();
+      expect(rig.web.prepare('SELECT COUNT(*) FROM CustomerConversion').pluck().get()).toBe(0);
+      const on = await rig.run('customer-master', { settings: { sendCustomerConversions: true } });
+      const erpConversions = rig.erp.prepare('SELECT COUNT(*) FROM deb_conversion').pluck().get();
+      expect(erpConversions).toBeGreaterThan(0);
+      expect(on.summary.details?.steps).toMatchObject({ conversions: { read: erpConversions, written: erpConversions } });
+      expect(rig.web.prepare('SELECT COUNT(*) FROM CustomerConversion').pluck().get()).toBe(erpConversions);
+    } finally {
+      await rig.close();
+    }
+  });
+
   it('maps another ERP column through Customer Field Mappings, refuses a missing column by name, honours the inclusion filter', async () => {
     const rig = await makeRig(path.join(dir, 'map'), 120, 5);
     try {

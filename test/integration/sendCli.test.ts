@@ -30,6 +30,8 @@ describe('integrator send', () => {
     expect(r.status, r.err).toBe(0);
     expect(r.out.trim()).toMatch(/^Customer Master \(Send All\) succeeded: read 201, written 201, skipped 0, failed 0 in \d+\.\ds/);
     expect(r.out.trim().split('\n')).toHaveLength(1);
+    // Not a terminal: the progress bar prints whole lines on stderr.
+    expect(r.err).toMatch(/\[[#-]+\] [\d,]+\/201 \d+%  [\d,]+\/s  debtors/);
     const again = integrator(['send', 'customer-master', '--config', small.settings]);
     expect(again.status).toBe(0);
     expect(again.out).toMatch(/Send Changed\) succeeded: read 201, written 0, skipped 201/);
@@ -60,6 +62,28 @@ describe('integrator send', () => {
     expect(r.out).toMatch(/partial: read 201, written 0, skipped 200, failed 1/);
     expect(r.err).toContain('C00007: dr_name (-> Customer.Name) is 61 characters; the web column holds 60');
     expect(r.err).toMatch(/error: 1 row\(s\) failed/);
+  });
+
+  it('Ctrl-C (SIGINT) stops after the current batch, exits 1, and the next Send All resumes', async () => {
+    const r = await demoInit({ dir: path.join(dir, 'int'), customers: 6000, seed: 3, settings: { batchSize: 200 } });
+    const child = spawn(process.execPath, [BIN, 'send', 'customer-master', '--all', '--config', r.settings], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, INTEGRATOR_CONFIG: '' } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const started = Date.now();
+    while (count(r.web, `SELECT COUNT(*) FROM IntegrationState WHERE [Key] = 'customer-master:send-all:resume'`) === 0) {
+      if (Date.now() - started > 30_000) throw new Error('the send never got going');
+      await new Promise((res) => setTimeout(res, 5));
+    }
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(out).toMatch(/Customer Master \(Send All\) stopped: read \d+/);
+    const atStop = count(r.web, `SELECT COUNT(*) FROM Customer`);
+    expect(atStop).toBeLessThan(6001);
+    expect(count(r.web, `SELECT COUNT(*) FROM IntegrationRun WHERE Status = 'Stopped' AND Error LIKE 'stopped on request%'`)).toBe(1);
+    const rerun = integrator(['send', 'customer-master', '--all', '--config', r.settings]);
+    expect(rerun.status, rerun.err).toBe(0);
+    expect(checksum(webCanonical(r.web))).toBe(checksum(erpCanonical(r.erp)));
   });
 
   it('a Send All killed with SIGKILL mid-way and run again converges to exactly the ERP', async () => {
