@@ -123,5 +123,8 @@ describe('integrator send', () => {
     web2.close();
     expect(details.resumedFrom).toMatch(/^C\d{5}$/);
     expect(count(r.web, `SELECT COUNT(*) FROM IntegrationState WHERE [Key] = 'customer-master:send-all:resume'`)).toBe(0);
+    // The killed run is in the history as interrupted, not as a ghost still running.
+    expect(count(r.web, `SELECT COUNT(*) FROM IntegrationRun WHERE Status = 'Running'`)).toBe(0);
+    expect(count(r.web, `SELECT COUNT(*) FROM IntegrationRun WHERE Status = 'Failed' AND Error LIKE 'interrupted%'`)).toBe(1);
   });
 });

@@ -10,7 +10,8 @@ import { WEB_MIGRATIONS } from '../../web/webSchema.js';
 import { createLogger } from '../../logging/logger.js';
 import { logsDir } from '../../logging/exportLogs.js';
 import { secretsOf } from '../../settings/settingsFile.js';
-import { runEvent } from '../../events/runEvent.js';
+import { markInterruptedRuns, runEvent } from '../../events/runEvent.js';
+import { readRuntime } from '../../worker/runtimeFile.js';
 import { renderProgress } from '../progressBar.js';
 
 export function register(program: Command, ctx: CliContext): void {
@@ -55,6 +56,12 @@ export function register(program: Command, ctx: CliContext): void {
       };
       try {
         await migrate(webDb, WEB_MIGRATIONS);
+        // With no integrator running, a run still marked Running was left by a process that died (killed
+        // mid-run): record it as interrupted so the history shows no ghost. This run resumes its work.
+        if (!readRuntime(s.dir)) {
+          const ghosts = await markInterruptedRuns(webDb);
+          if (ghosts) logger.warn({ runs: ghosts }, `${ghosts} interrupted run(s) marked Failed`);
+        }
         erpDb = await openDb(String(s.values.erpDsn), { baseDir: s.dir });
         const outcome = await runEvent(name, { all: opts.all === true }, { erpDb, webDb, settings: s.values, logger, signal: abort.signal, onProgress });
         if (drawn) process.stderr.write('\r\x1b[2K');
