@@ -120,6 +120,24 @@ describe('customer-master', () => {
 });
 
 describe('customer-master settings', () => {
+  it('a row the web database refuses fails alone: the page is written debtor by debtor', async () => {
+    const rig = await makeRig(path.join(dir, 'refuse'), 80, 8);
+    try {
+      rig.web.exec(`CREATE TRIGGER refuse_one BEFORE INSERT ON Customer WHEN NEW.CustomerCode = 'C00033' BEGIN SELECT RAISE(ABORT, 'refused by a web rule'); END`);
+      const out = await rig.run('customer-master', { all: true });
+      expect(out.status).toBe('Partial');
+      expect(out.summary).toMatchObject({ read: 81, written: 80, failed: 1 });
+      expect(out.summary.details?.failures).toEqual([{ code: 'C00033', reason: expect.stringContaining('refused by a web rule') }]);
+      expect(rig.web.prepare('SELECT COUNT(*) FROM Customer').pluck().get()).toBe(80);
+      expect(rig.web.prepare(`SELECT COUNT(*) FROM CustomerAddress WHERE CustomerCode = 'C00033'`).pluck().get()).toBe(0);
+      rig.web.exec('DROP TRIGGER refuse_one');
+      expect((await rig.run('customer-master')).summary).toMatchObject({ written: 1, failed: 0 });
+      expectWebEqualsErp(rig);
+    } finally {
+      await rig.close();
+    }
+  });
+
   it('runs the follow-on steps after the customer send (Send Customer Conversions)', async () => {
     const rig = await makeRig(path.join(dir, 'steps'), 60, 2);
     try {
