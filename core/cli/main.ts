@@ -11,9 +11,10 @@ import * as customer from './commands/customer.js';
 import * as checkConfig from './commands/checkConfig.js';
 import * as testPricing from './commands/testPricing.js';
 import * as conversions from './commands/conversions.js';
+import * as send from './commands/send.js';
 
 /** Each capability registers its own commands here. */
-const COMMANDS: Array<{ register(program: Command, ctx: CliContext): void }> = [demo, settings, customer, exportLogs, checkConfig, testPricing, conversions];
+const COMMANDS: Array<{ register(program: Command, ctx: CliContext): void }> = [demo, settings, customer, exportLogs, checkConfig, testPricing, conversions, send];
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('integrator')
