@@ -16,17 +16,19 @@ import {
 } from '../contracts/adminApi.js';
 import { EventNameSchema } from '../contracts/events.js';
 import { SETTINGS, SETTINGS_BY_KEY, SETTING_GROUPS, coerceSettingInput, validateSettings, formatFieldError, type SettingsValues } from '../contracts/settings.schema.js';
-import { saveSettings, SettingsError, scrub, secretsOf } from '../settings/settingsFile.js';
+import { loadSettings, saveSettings, SettingsError, scrub, secretsOf } from '../settings/settingsFile.js';
 import type { Integrator } from '../worker/integrator.js';
 import { CUSTOMER_ACTIONS, ActionError } from '../customers/actions.js';
 import { listBlockedUsers } from '../customers/blockedUsers.js';
+import { runConfigCheck } from '../customers/checkConfig.js';
 import type { Db } from '../db/db.js';
 import { openDb } from '../db/openDb.js';
 import { FatalError, RetryableError, userMessage } from '../errors.js';
 import { DsnError } from '../db/dsn.js';
 import { exportLogs, logsDir } from '../logging/exportLogs.js';
 import { logFile, type Logger } from '../logging/logger.js';
-import { getCustomer, listConversions, listRuns, searchCustomers, tailLog } from './queries.js';
+import { listConversions, listRuns, tailLog } from './queries.js';
+import { getCustomer, listCustomers } from '../customers/customerList.js';
 import { CSP, DEFAULT_UI_DIR, resolveUiFile } from './static.js';
 
 export interface AdminServerOptions {
@@ -250,14 +252,13 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
 
   app.get(API.customers, async (req) => {
     const q = CustomersQuerySchema.parse(req.query ?? {});
-    return integrator.withWeb((db) => searchCustomers(db, q));
+    return integrator.withWeb((db) => listCustomers(db, q));
   });
 
+  // By its code or the code the web created it under (an approval gives it its ERP code); 404 when none.
   app.get('/api/customers/:code', async (req) => {
     const { code } = req.params as { code: string };
-    const customer = await integrator.withWeb((db) => getCustomer(db, code));
-    if (!customer) throw new HttpError(404, `customer ${code} not found`);
-    return { customer };
+    return { customer: await integrator.withWeb((db) => getCustomer(db, code)) };
   });
 
   app.post('/api/customers/:code/:action', async (req) => {
@@ -281,9 +282,7 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
           code,
         );
         logger.info({ action: actionName, customer: code }, message);
-        const customer = await getCustomer(webDb, code);
-        if (!customer) throw new HttpError(404, `customer ${code} not found`);
-        return { customer, message };
+        return { customer: await getCustomer(webDb, code), message };
       } finally {
         await erpDb?.close();
       }
@@ -309,18 +308,8 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
     return { ...answer, tookMs: Math.round((performance.now() - started) * 100) / 100 };
   });
 
-  app.get(API.checkConfig, async () => {
-    // The configuration check is its own capability; it answers here once it is part of the build.
-    const modulePath = '../customers/checkConfig.js';
-    let mod: { runConfigCheck?: (s: unknown) => Promise<unknown> };
-    try {
-      mod = (await import(modulePath)) as typeof mod;
-    } catch {
-      throw new HttpError(501, 'the configuration check is not available in this edition');
-    }
-    if (typeof mod.runConfigCheck !== 'function') throw new HttpError(501, 'the configuration check is not available in this edition');
-    return mod.runConfigCheck(integrator.settings);
-  });
+  // The saved settings: what the next restart applies is what an admin wants checked after Apply.
+  app.get(API.checkConfig, async () => runConfigCheck(loadSettings(integrator.settings.file)));
 
   app.get(API.logsTail, async (req) => {
     const q = TailQuerySchema.parse(req.query ?? {});

@@ -1,8 +1,7 @@
 // Read models of the admin API over the web database: run history, customers, conversions, log tail.
 import fs from 'node:fs';
-import type { Db, Params } from '../db/db.js';
+import type { Db } from '../db/db.js';
 import type { RunRecord } from '../contracts/events.js';
-import type { Customer } from '../contracts/adminApi.js';
 import { RotatingFile } from '../logging/rotatingFile.js';
 import { toRunRecord } from '../worker/runHistory.js';
 
@@ -26,61 +25,6 @@ export async function listRuns(db: Db, options: { limit: number; event?: string 
   const where = options.event ? 'WHERE [Event] = @event' : '';
   const rows = await db.all<Record<string, unknown>>(`SELECT * FROM [IntegrationRun] ${where} ORDER BY [Id] DESC ${page(db, options.limit, 0)}`, { event: options.event });
   return rows.map(toRunRecord);
-}
-
-export function toCustomer(r: Record<string, unknown>): Customer {
-  return {
-    customerCode: String(r.CustomerCode),
-    name: str(r.Name),
-    activeStatus: String(r.ActiveStatus ?? 'Inactive'),
-    crmStatus: str(r.CrmStatus),
-    site: str(r.Site),
-    email: str(r.Email),
-    phone: str(r.Phone),
-    isDisabled: Boolean(Number(r.IsDisabled ?? 0)),
-    erpStatus: str(r.ErpStatus),
-    source: str(r.Source),
-  };
-}
-
-const CUSTOMER_COLUMNS = '[CustomerCode], [Name], [ActiveStatus], [CrmStatus], [Site], [Email], [Phone], [IsDisabled], [ErpStatus], [Source]';
-
-export async function getCustomer(db: Db, code: string): Promise<Customer | null> {
-  const r = await db.get<Record<string, unknown>>(`SELECT ${CUSTOMER_COLUMNS} FROM [Customer] WHERE [CustomerCode] = @code`, { code });
-  return r ? toCustomer(r) : null;
-}
-
-export async function searchCustomers(
-  db: Db,
-  q: { search?: string; activeStatus?: string; crmStatus?: string; site?: string; limit?: number; offset?: number },
-): Promise<{ customers: Customer[]; total: number }> {
-  const where: string[] = [];
-  const params: Params = {};
-  if (q.search?.trim()) {
-    where.push('([CustomerCode] LIKE @search OR [Name] LIKE @search OR [Email] LIKE @search)');
-    params.search = `%${q.search.trim().replace(/[%_[]/g, (c) => `[${c}]`)}%`;
-    if (db.kind === 'sqlite') params.search = `%${q.search.trim().replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
-  }
-  if (q.activeStatus) {
-    where.push('[ActiveStatus] = @activeStatus');
-    params.activeStatus = q.activeStatus;
-  }
-  if (q.crmStatus) {
-    where.push('[CrmStatus] = @crmStatus');
-    params.crmStatus = q.crmStatus;
-  }
-  if (q.site) {
-    where.push('[Site] = @site');
-    params.site = q.site;
-  }
-  let clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  if (db.kind === 'sqlite' && params.search) clause = clause.replace(/LIKE @search/g, "LIKE @search ESCAPE '\\'");
-  const total = await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM [Customer] ${clause}`, params);
-  const rows = await db.all<Record<string, unknown>>(
-    `SELECT ${CUSTOMER_COLUMNS} FROM [Customer] ${clause} ORDER BY [CustomerCode] ${page(db, q.limit ?? 50, q.offset ?? 0)}`,
-    params,
-  );
-  return { customers: rows.map(toCustomer), total: Number(total?.n ?? 0) };
 }
 
 export async function listConversions(db: Db, options: { status?: string; limit: number }) {

@@ -8,10 +8,14 @@ import * as demo from './commands/demo.js';
 import * as settings from './commands/settings.js';
 import * as exportLogs from './commands/exportLogs.js';
 import * as customer from './commands/customer.js';
+import * as checkConfig from './commands/checkConfig.js';
+import * as testPricing from './commands/testPricing.js';
+import * as conversions from './commands/conversions.js';
+import * as send from './commands/send.js';
 import * as run from './commands/run.js';
 
 /** Each capability registers its own commands here. */
-const COMMANDS: Array<{ register(program: Command, ctx: CliContext): void }> = [demo, settings, customer, exportLogs, run];
+const COMMANDS: Array<{ register(program: Command, ctx: CliContext): void }> = [demo, settings, customer, exportLogs, checkConfig, testPricing, conversions, send, run];
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('integrator')

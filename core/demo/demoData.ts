@@ -8,6 +8,7 @@ import { WEB_MIGRATIONS } from '../web/webSchema.js';
 import { writeSettingsFile } from '../settings/settingsFile.js';
 import { defaultSettings, type SettingsValues } from '../contracts/settings.schema.js';
 import { Rng } from './rng.js';
+import { generateWebDemo } from './webDemoData.js';
 
 /** The demo's "today": fixed, so the same seed gives the same data whenever it runs. */
 export const DEMO_TODAY = '2026-11-01';
@@ -224,7 +225,7 @@ export class DemoExistsError extends Error {
   override name = 'DemoExistsError';
 }
 
-/** Writes D/erp.sqlite, D/web.sqlite (migrated, no customers) and D/settings.json pointing at them. */
+/** Writes D/erp.sqlite, D/web.sqlite (migrated, with the web-side demo rows of webDemoData.ts) and D/settings.json pointing at them. */
 export async function demoInit(options: DemoInitOptions): Promise<DemoInitResult> {
   const dir = path.resolve(options.dir);
   const erp = path.join(dir, 'erp.sqlite');
@@ -253,6 +254,7 @@ export async function demoInit(options: DemoInitOptions): Promise<DemoInitResult
   const webDb = new SqliteDb(web, { create: true });
   try {
     await migrate(webDb, WEB_MIGRATIONS);
+    generateWebDemo(webDb, erp);
   } finally {
     await webDb.close();
   }

@@ -2,6 +2,7 @@
 // off customer-master adds one step here instead of editing the event.
 import type { EventContext, RunOptions } from './types.js';
 import { copyErpConversions } from './conversionCopy.js';
+import { specialPricesStep } from './specialPricesStep.js';
 
 export interface StepResult {
   read: number;
@@ -36,4 +37,4 @@ export const conversionsStep: CustomerMasterStep = {
   },
 };
 
-export const CUSTOMER_MASTER_STEPS: CustomerMasterStep[] = [conversionsStep];
+export const CUSTOMER_MASTER_STEPS: CustomerMasterStep[] = [conversionsStep, specialPricesStep];

@@ -1,7 +1,7 @@
 // The web store tables of SPEC 4, as data. Migrations create them on either engine; the customer-code
 // registry (every column a customer conversion renames) is read from the `customerCode` flags here.
 import type { ColumnDef, Migration, TableDef } from '../db/schema.js';
-import { createTables } from '../db/schema.js';
+import { addColumnIfMissing, createIndexSql, createTables } from '../db/schema.js';
 
 const code = (name = 'CustomerCode', extra: Partial<ColumnDef> = {}): ColumnDef => ({ name, type: 'text', length: 20, customerCode: true, ...extra });
 const text = (name: string, length: number, extra: Partial<ColumnDef> = {}): ColumnDef => ({ name, type: 'text', length, ...extra });
@@ -38,6 +38,10 @@ export const WEB_TABLES: readonly TableDef[] = [
       { name: 'CreditLimit', type: 'money' },
       at('CreatedAt'),
       at('UpdatedAt'),
+      // Web accounts (migration 40): the ERP code allocated or matched for a web-created customer before its
+      // rows move to it, and the code the web created it under (kept so either code finds the customer).
+      text('ErpCode', 20),
+      text('WebCode', 20),
     ],
     primaryKey: ['CustomerCode'],
     indexes: [['ActiveStatus'], ['CrmStatus', 'Site'], ['Email']],
@@ -81,6 +85,8 @@ export const WEB_TABLES: readonly TableDef[] = [
       { name: 'IsShipped', type: 'bool', nullable: false, default: '0' },
       text('ErpHash', 64),
       at('UpdatedAt'),
+      // Web accounts (migration 40): the checkout email of a guest order (no CustomerCode).
+      text('Email', 120),
     ],
     primaryKey: ['OrderNo'],
     indexes: [['CustomerCode'], ['Source', 'OrderDate']],
@@ -178,4 +184,16 @@ export function customerCodeColumns(tables: readonly TableDef[] = WEB_TABLES): A
  */
 export const WEB_MIGRATIONS: Migration[] = [
   { version: 1, description: 'web schema', up: (db) => createTables(db, WEB_TABLES) },
+  {
+    version: 40,
+    description: 'web accounts: Customer.ErpCode, Customer.WebCode (indexed), SalesOrder.Email',
+    up: async (db) => {
+      await addColumnIfMissing(db, WEB_TABLES_BY_NAME.get('Customer')!, 'ErpCode');
+      await addColumnIfMissing(db, WEB_TABLES_BY_NAME.get('Customer')!, 'WebCode');
+      await addColumnIfMissing(db, WEB_TABLES_BY_NAME.get('SalesOrder')!, 'Email');
+      // Codes are looked up by either: numbering checks ErpCode, admin actions accept the web's code.
+      await db.exec(createIndexSql(db.kind, 'Customer', ['ErpCode']));
+      await db.exec(createIndexSql(db.kind, 'Customer', ['WebCode']));
+    },
+  },
 ];

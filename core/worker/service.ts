@@ -4,6 +4,7 @@ import type { Db } from '../db/db.js';
 import type { Logger } from '../logging/logger.js';
 import type { SettingsValues } from '../contracts/settings.schema.js';
 import type { PriceAnswer } from '../contracts/adminApi.js';
+import { pricingListenerService, erpListenerService } from '../pricing/pricingServices.js';
 
 export interface ServiceContext {
   erpDb: Db;
@@ -38,4 +39,4 @@ export interface Service {
 }
 
 /** Every service, in start order. Each capability adds its own. */
-export const SERVICES: Service[] = [];
+export const SERVICES: Service[] = [pricingListenerService, erpListenerService];

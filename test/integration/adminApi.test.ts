@@ -15,7 +15,7 @@ import { loadSettings, writeSettingsFile } from '../../core/settings/settingsFil
 import { defaultSettings } from '../../core/contracts/settings.schema.js';
 import { createLogger } from '../../core/logging/logger.js';
 import { logsDir } from '../../core/logging/exportLogs.js';
-import { API, ConversionsResponseSchema, CustomersResponseSchema, RunsResponseSchema, StatusSchema, TestPricingResponseSchema } from '../../core/contracts/adminApi.js';
+import { API, CheckConfigResponseSchema, ConversionsResponseSchema, CustomersResponseSchema, RunsResponseSchema, StatusSchema, TestPricingResponseSchema } from '../../core/contracts/adminApi.js';
 import { copyEvent, seedCopyTables, testPricingService } from '../fixtures/workerFixtures.js';
 
 const TOKEN = 'test-admin-token-0123456789';
@@ -224,6 +224,25 @@ describe('admin API', () => {
     } finally {
       if (decline) CUSTOMER_ACTIONS.decline = decline;
     }
+  });
+
+  it('one customer by its code or by the code the web created it under', async () => {
+    const db = new Database(web);
+    db.exec(`INSERT INTO Customer (CustomerCode, Name, ActiveStatus, IsDisabled, Source, WebCode) VALUES ('100900', 'Approved Web Co', 'Active', 0, 'ERP', 'W-0009')`);
+    db.close();
+    expect((await api('GET', '/api/customers/W-0009')).body).toMatchObject({ customer: { customerCode: '100900', name: 'Approved Web Co' } });
+    expect((await api('GET', '/api/customers/100900')).body).toMatchObject({ customer: { customerCode: '100900' } });
+    expect((await api('GET', '/api/customers/NOPE')).status).toBe(404);
+  });
+
+  it('the configuration check answers one item per line', async () => {
+    const r = await api('GET', API.checkConfig);
+    expect(r.status).toBe(200);
+    const body = CheckConfigResponseSchema.parse(r.body);
+    // This install's ERP holds only the test table, so the check says so.
+    expect(body.ok).toBe(false);
+    expect(body.items.find((i) => i.item === 'ERP connection')).toMatchObject({ ok: false });
+    expect(body.items.find((i) => i.item === 'Web connection')).toMatchObject({ ok: true });
   });
 
   it('blocked users and conversions', async () => {

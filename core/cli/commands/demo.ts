@@ -24,7 +24,7 @@ export function register(program: Command, ctx: CliContext): void {
       const s = r.summary;
       ctx.io.out(`Demo data written to ${path.relative(process.cwd(), r.dir) || '.'} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
       ctx.io.out(`  ERP  ${r.erp}: ${s.debtors} debtors, ${s.addresses} addresses, ${s.products} products, ${s.prices} price breaks, ${s.specials} special prices, ${s.orders} orders (${s.orderLines} lines), ${s.transactions} transactions, ${s.conversions} conversions`);
-      ctx.io.out(`  Web  ${r.web}: migrated, no customers yet`);
+      ctx.io.out(`  Web  ${r.web}: migrated; web-created demo rows: CRM customers on two sites, B2C checkout accounts, a guest order, web users (ERP customers arrive with Customer Master)`);
       ctx.io.out(`  Settings ${r.settings}`);
     });
 }

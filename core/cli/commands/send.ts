@@ -1,0 +1,90 @@
+// `integrator send <event> [--all]`: one integration event now, with a progress bar and a one-line summary.
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { CliError } from '../context.js';
+import { EVENT_LABELS, EVENT_NAMES, EventNameSchema, type Progress } from '../../contracts/events.js';
+import { openDb } from '../../db/openDb.js';
+import type { Db } from '../../db/db.js';
+import { migrate } from '../../db/schema.js';
+import { WEB_MIGRATIONS } from '../../web/webSchema.js';
+import { createLogger } from '../../logging/logger.js';
+import { logsDir } from '../../logging/exportLogs.js';
+import { secretsOf } from '../../settings/settingsFile.js';
+import { markInterruptedRuns, runEvent } from '../../events/runEvent.js';
+import { readRuntime } from '../../worker/runtimeFile.js';
+import { renderProgress } from '../progressBar.js';
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('send')
+    .description(`run one integration event now (${EVENT_NAMES.join(', ')}); --all for Send All`)
+    .argument('<event>', 'event name')
+    .option('--all', 'Send All instead of Send Changed')
+    .option('--config <file>', 'settings file')
+    .action(async (eventName: string, opts: { all?: boolean; config?: string }) => {
+      const parsed = EventNameSchema.safeParse(eventName);
+      if (!parsed.success) throw new CliError(`unknown event "${eventName}" (one of: ${EVENT_NAMES.join(', ')})`, 2);
+      const name = parsed.data;
+      const s = ctx.settings(opts.config);
+      const logger = createLogger({ dir: logsDir(s), level: String(s.values.logLevel), secrets: secretsOf(s.values) });
+      const webDb = await openDb(String(s.values.webDsn), { baseDir: s.dir, create: true });
+      let erpDb: Db | undefined;
+      const abort = new AbortController();
+      const onSignal = () => {
+        if (abort.signal.aborted) process.exit(130);
+        abort.abort();
+        process.stderr.write('\nstopping after the current batch (again to quit now)\n');
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      const tty = Boolean(process.stderr.isTTY);
+      const started = Date.now();
+      let lastDraw = 0;
+      let lastPhase = '';
+      let drawn = false;
+      const onProgress = (p: Progress) => {
+        const t = Date.now();
+        if (tty) {
+          if (t - lastDraw < 100 && p.phase === lastPhase && p.done !== p.total) return;
+          process.stderr.write(`\r\x1b[2K${renderProgress(p, t - started)}`);
+          drawn = true;
+        } else if (p.phase !== lastPhase || t - lastDraw >= 5000) {
+          ctx.io.err(renderProgress(p, t - started));
+        } else return;
+        lastDraw = t;
+        lastPhase = p.phase;
+      };
+      try {
+        await migrate(webDb, WEB_MIGRATIONS);
+        // With no integrator running, a run still marked Running was left by a process that died (killed
+        // mid-run): record it as interrupted so the history shows no ghost. This run resumes its work.
+        if (!readRuntime(s.dir)) {
+          const ghosts = await markInterruptedRuns(webDb);
+          if (ghosts) logger.warn({ runs: ghosts }, `${ghosts} interrupted run(s) marked Failed`);
+        }
+        erpDb = await openDb(String(s.values.erpDsn), { baseDir: s.dir });
+        const outcome = await runEvent(name, { all: opts.all === true }, { erpDb, webDb, settings: s.values, logger, signal: abort.signal, onProgress });
+        if (drawn) process.stderr.write('\r\x1b[2K');
+        const secs = outcome.durationMs / 1000;
+        const sm = outcome.summary;
+        const mode = opts.all ? 'Send All' : 'Send Changed';
+        const rate = secs > 0 ? ` (${Math.round(sm.read / secs).toLocaleString('en-AU')} rows/s)` : '';
+        ctx.io.out(
+          `${EVENT_LABELS[name]} (${mode}) ${outcome.status.toLowerCase()}: read ${sm.read}, written ${sm.written}, skipped ${sm.skipped}, failed ${sm.failed} in ${secs.toFixed(1)}s${rate}${outcome.error ? ` - ${outcome.error}` : ''}`,
+        );
+        if (outcome.status === 'Succeeded') return;
+        if (outcome.status === 'Partial') {
+          const failures = (sm.details?.failures as Array<{ code: string; reason: string }> | undefined) ?? [];
+          for (const f of failures) ctx.io.err(`  ${f.code}: ${f.reason}`);
+          if (sm.failed > failures.length) ctx.io.err(`  ... and ${sm.failed - failures.length} more (see the log)`);
+          throw new CliError(`${sm.failed} row(s) failed; the rest were sent (run ${outcome.runId})`);
+        }
+        throw new CliError(outcome.status === 'Stopped' ? `stopped before the end (run ${outcome.runId}); the next run resumes` : (outcome.error ?? 'the run failed'));
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await webDb.close();
+        await erpDb?.close();
+      }
+    });
+}

@@ -1,0 +1,90 @@
+// Numbering sequences for the ERP debtor codes the integrator creates (seed 003: "a numbering sequence has been
+// defined for the auto-numbered segment"). A template such as WEB-##### marks the numbered digits with #; the
+// web NumberingSequence table keeps the next value per template, so a number is handed out once only.
+import type { Db } from '../db/db.js';
+import { FatalError } from '../errors.js';
+
+/** Longest customer code the web and ERP tables hold. */
+export const MAX_CODE_LENGTH = 20;
+
+export interface NumberingTemplate {
+  template: string;
+  prefix: string;
+  digits: number;
+  suffix: string;
+  /** Largest value the digits can hold. */
+  max: number;
+}
+
+/** Why a template cannot number codes, or null. */
+export function templateProblem(template: string): string | null {
+  const t = template.trim();
+  if (t === '') return 'is empty; set a template such as WEB-#####';
+  const runs = t.match(/#+/g) ?? [];
+  if (runs.length === 0) return `"${t}" has no # digits; mark the numbered part with #, e.g. WEB-#####`;
+  if (runs.length > 1) return `"${t}" has more than one run of #; use one, e.g. WEB-#####`;
+  if ((runs[0] ?? '').length > 15) return `"${t}" has more than 15 # digits`;
+  if (t.length > MAX_CODE_LENGTH) return `"${t}" gives codes longer than ${MAX_CODE_LENGTH} characters`;
+  if (/[^A-Za-z0-9#\-_/.]/.test(t)) return `"${t}" may hold only letters, digits, # and - _ / .`;
+  return null;
+}
+
+export function parseTemplate(template: string): NumberingTemplate {
+  const problem = templateProblem(template);
+  if (problem) throw new FatalError(`Customer Numbering Sequence (customerNumberingSequence) ${problem}`);
+  const t = template.trim();
+  const m = /^([^#]*)(#+)([^#]*)$/.exec(t)!;
+  return { template: t, prefix: m[1], digits: m[2].length, suffix: m[3], max: 10 ** m[2].length - 1 };
+}
+
+export function formatCode(t: NumberingTemplate, value: number): string {
+  return `${t.prefix}${String(value).padStart(t.digits, '0')}${t.suffix}`;
+}
+
+export class SequenceExhaustedError extends FatalError {
+  override name = 'SequenceExhaustedError';
+}
+
+export function exhaustedMessage(t: NumberingTemplate): string {
+  return `Customer Numbering Sequence ${t.template} is exhausted: every code up to ${formatCode(t, t.max)} has been used; widen the template (add a #) or set a new prefix in customerNumberingSequence`;
+}
+
+/** The next value of a template (1 when it was never used). */
+export async function nextValue(webDb: Db, t: NumberingTemplate): Promise<number> {
+  const row = await webDb.get<{ NextValue: number }>(`SELECT [NextValue] FROM [NumberingSequence] WHERE [Name] = @name`, { name: t.template });
+  return row ? Number(row.NextValue) : 1;
+}
+
+/**
+ * Hands out up to `count` codes. Values whose code is already taken (`taken` answers for a batch of candidate
+ * codes, e.g. codes already in the ERP or on the web) are skipped and consumed, never handed out. The new next
+ * value is written in `webDb` (pass the transaction that also records the codes on the customers, so a crash
+ * loses neither). Returns fewer codes than asked only when the sequence ran out (`exhausted`).
+ */
+export async function allocateCodes(
+  webDb: Db,
+  t: NumberingTemplate,
+  count: number,
+  taken: (codes: string[]) => Promise<Set<string>>,
+): Promise<{ codes: string[]; exhausted: boolean }> {
+  const codes: string[] = [];
+  let next = await nextValue(webDb, t);
+  let exhausted = false;
+  while (codes.length < count) {
+    if (next > t.max) {
+      exhausted = true;
+      break;
+    }
+    const want = Math.min(count - codes.length + 10, t.max - next + 1);
+    const candidates = Array.from({ length: want }, (_, i) => formatCode(t, next + i));
+    const busy = await taken(candidates);
+    for (const c of candidates) {
+      next++;
+      if (busy.has(c)) continue;
+      codes.push(c);
+      if (codes.length === count) break;
+    }
+  }
+  await webDb.upsert('NumberingSequence', ['Name'], [{ Name: t.template, NextValue: next }]);
+  return { codes, exhausted };
+}

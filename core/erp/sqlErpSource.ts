@@ -1,0 +1,210 @@
+// ErpSource over the PRONTO-shaped tables through the Db port: one SQL text for SQLite and SQL Server.
+import type { Db, Params, Row } from '../db/db.js';
+import { q } from '../db/db.js';
+import type { DebtorFingerprint, DebtorPageQuery, ErpAddress, ErpDebtor, ErpOrder, ErpOrderLine, ErpSource, ErpTrans } from './erpSource.js';
+import type { FilterCondition } from './inclusionFilter.js';
+import { filterToSql } from './inclusionFilter.js';
+
+/** SQL Server takes at most 2,100 parameters per statement: IN lists are sent in chunks well below that. */
+export const IN_CHUNK = 500;
+
+export function chunks<T>(xs: readonly T[], n = IN_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
+export function inList(values: readonly string[], prefix: string): { sql: string; params: Params } {
+  const params: Params = {};
+  const names = values.map((v, i) => {
+    params[`${prefix}${i}`] = v;
+    return `@${prefix}${i}`;
+  });
+  return { sql: names.length ? names.join(', ') : 'NULL', params };
+}
+
+const ADDRESS_COLUMNS = ['accountcode', 'na_type', 'na_name', 'street', 'suburb', 'state', 'postcode', 'country'];
+const ORDER_COLUMNS = ['so_order_no', 'accountcode', 'so_order_status', 'so_date_stamp', 'so_order_total'];
+const TRANS_COLUMNS = ['accountcode', 'trans_ref', 'trans_date', 'trans_type', 'amount', 'outstanding', 'pay_by_date'];
+
+const trimCode = (v: unknown): string => String(v ?? '').trim();
+
+export class SqlErpSource implements ErpSource {
+  private columnsCache?: string[];
+
+  constructor(private readonly db: Db) {}
+
+  async debtorColumns(): Promise<string[]> {
+    return (this.columnsCache ??= await this.db.columns('deb_master'));
+  }
+
+  async countDebtors(filter: readonly FilterCondition[]): Promise<number> {
+    const f = filterToSql(filter, 'f', 'd');
+    const r = await this.db.get<{ n: number }>(`SELECT COUNT(*) AS [n] FROM [deb_master] d WHERE ${f.sql}`, f.params);
+    return Number(r?.n ?? 0);
+  }
+
+  /**
+   * SQL for a debtor's fingerprint text, computed by the ERP engine: the asked columns, then every address in
+   * na_type order. NULL is kept apart from '' (CHAR(0)); values are cast to text the engine's own way, so the
+   * text is stable for one ERP engine (moving the ERP to another engine re-sends every debtor once).
+   */
+  private fingerprintSql(columns: readonly string[]): { debtor: string; addresses: string } {
+    const text = (c: string) => `COALESCE(CAST(${c} AS NVARCHAR(4000)), CHAR(0))`;
+    const debtor = `CONCAT_WS(CHAR(1), '', ${columns.map((c) => text(`d.${q(c)}`)).join(', ')})`;
+    const addr = `CONCAT_WS(CHAR(1), '', ${ADDRESS_COLUMNS.slice(1).map((c) => text(`a.${q(c)}`)).join(', ')})`;
+    const agg =
+      this.db.kind === 'sqlite'
+        ? `GROUP_CONCAT(${addr}, CHAR(2) ORDER BY a.[na_type])`
+        : `STRING_AGG(CAST(${addr} AS NVARCHAR(MAX)), CHAR(2)) WITHIN GROUP (ORDER BY a.[na_type])`;
+    return { debtor, addresses: `(SELECT ${agg} FROM [name_and_address_master] a WHERE a.[accountcode] = d.[accountcode])` };
+  }
+
+  private selectDebtors(columns: readonly string[], withFields: boolean): string {
+    const fp = this.fingerprintSql(columns);
+    const fields = withFields ? ['accountcode', ...columns.filter((c) => c !== 'accountcode')] : ['accountcode'];
+    return `${fields.map((c) => `d.${q(c)}`).join(', ')}, ${fp.debtor} AS [fp_debtor], ${fp.addresses} AS [fp_addresses]`;
+  }
+
+  private static fingerprintOf(r: Row): string {
+    return `${String(r.fp_debtor ?? '')}\u0003${String(r.fp_addresses ?? '')}`;
+  }
+
+  async debtorFingerprints(query: DebtorPageQuery): Promise<DebtorFingerprint[]> {
+    const f = filterToSql(query.filter, 'f', 'd');
+    const lim = this.db.limit(query.limit);
+    const rows = await this.db.all<Row>(
+      `SELECT ${lim.top} ${this.selectDebtors(query.columns, false)} FROM [deb_master] d WHERE ${query.after === null ? '1=1' : 'd.[accountcode] > @after'} AND ${f.sql} ORDER BY d.[accountcode] ${lim.tail}`,
+      { ...f.params, after: query.after ?? undefined },
+    );
+    return rows.map((r) => ({ accountcode: String(r.accountcode), fingerprint: SqlErpSource.fingerprintOf(r) }));
+  }
+
+  async debtorPage(query: DebtorPageQuery): Promise<ErpDebtor[]> {
+    const f = filterToSql(query.filter, 'f', 'd');
+    const lim = this.db.limit(query.limit);
+    const rows = await this.db.all<Row>(
+      `SELECT ${lim.top} ${this.selectDebtors(query.columns, true)} FROM [deb_master] d WHERE ${query.after === null ? '1=1' : 'd.[accountcode] > @after'} AND ${f.sql} ORDER BY d.[accountcode] ${lim.tail}`,
+      { ...f.params, after: query.after ?? undefined },
+    );
+    if (!rows.length) return [];
+    // One range read for the page's addresses: the primary key (accountcode, na_type) serves it.
+    const addresses = await this.db.all<ErpAddress & { accountcode: string }>(
+      `SELECT ${ADDRESS_COLUMNS.map(q).join(', ')} FROM [name_and_address_master] WHERE [accountcode] >= @first AND [accountcode] <= @last ORDER BY [accountcode], [na_type]`,
+      { first: String(rows[0].accountcode), last: String(rows[rows.length - 1].accountcode) },
+    );
+    return this.assemble(rows, addresses);
+  }
+
+  async debtorsByCodes(codes: readonly string[], columns: readonly string[]): Promise<ErpDebtor[]> {
+    const out: ErpDebtor[] = [];
+    for (const part of chunks(codes)) {
+      const inl = inList(part, 'c');
+      const rows = await this.db.all<Row>(`SELECT ${this.selectDebtors(columns, true)} FROM [deb_master] d WHERE d.[accountcode] IN (${inl.sql}) ORDER BY d.[accountcode]`, inl.params);
+      const addresses = await this.db.all<ErpAddress & { accountcode: string }>(
+        `SELECT ${ADDRESS_COLUMNS.map(q).join(', ')} FROM [name_and_address_master] WHERE [accountcode] IN (${inl.sql}) ORDER BY [accountcode], [na_type]`,
+        inl.params,
+      );
+      out.push(...this.assemble(rows, addresses));
+    }
+    return out;
+  }
+
+  private assemble(rows: Row[], addresses: Array<ErpAddress & { accountcode: string }>): ErpDebtor[] {
+    const byCode = new Map<string, ErpAddress[]>();
+    for (const a of addresses) {
+      const { accountcode, ...rest } = a;
+      const list = byCode.get(accountcode);
+      if (list) list.push(rest);
+      else byCode.set(accountcode, [rest]);
+    }
+    return rows.map((r) => {
+      const fingerprint = SqlErpSource.fingerprintOf(r);
+      const { fp_debtor: _d, fp_addresses: _a, ...fields } = r;
+      void _d;
+      void _a;
+      return { accountcode: String(r.accountcode), fields, addresses: byCode.get(String(r.accountcode)) ?? [], fingerprint };
+    });
+  }
+
+  async debtorCodesBetween(first: string, last: string): Promise<Set<string>> {
+    const rows = await this.db.all<{ accountcode: string }>(`SELECT [accountcode] FROM [deb_master] WHERE [accountcode] >= @first AND [accountcode] <= @last`, { first, last });
+    return new Set(rows.map((r) => trimCode(r.accountcode)));
+  }
+
+  private async withLines(headers: Row[]): Promise<ErpOrder[]> {
+    if (!headers.length) return [];
+    const byNo = new Map<string, ErpOrderLine[]>();
+    for (const part of chunks(headers.map((h) => String(h.so_order_no)))) {
+      const inl = inList(part, 'o');
+      const lines = await this.db.all<ErpOrderLine & { so_order_no: string }>(
+        `SELECT [so_order_no], [line_no], [stock_code], [qty], [price] FROM [sales_order_line] WHERE [so_order_no] IN (${inl.sql}) ORDER BY [so_order_no], [line_no]`,
+        inl.params,
+      );
+      for (const l of lines) {
+        const list = byNo.get(l.so_order_no) ?? [];
+        list.push({ line_no: Number(l.line_no), stock_code: l.stock_code, qty: l.qty, price: l.price });
+        byNo.set(l.so_order_no, list);
+      }
+    }
+    return headers.map((h) => ({
+      so_order_no: String(h.so_order_no),
+      accountcode: trimCode(h.accountcode),
+      so_order_status: (h.so_order_status as string | null) ?? null,
+      so_date_stamp: (h.so_date_stamp as string | null) ?? null,
+      so_order_total: (h.so_order_total as number | null) ?? null,
+      lines: byNo.get(String(h.so_order_no)) ?? [],
+    }));
+  }
+
+  async ordersOfCustomers(codes: readonly string[], since: string | null): Promise<ErpOrder[]> {
+    const out: ErpOrder[] = [];
+    for (const part of chunks(codes)) {
+      const inl = inList(part, 'c');
+      const headers = await this.db.all<Row>(
+        `SELECT ${ORDER_COLUMNS.map(q).join(', ')} FROM [sales_order] WHERE [accountcode] IN (${inl.sql}) ${since ? 'AND [so_date_stamp] >= @since' : ''} ORDER BY [so_order_no]`,
+        { ...inl.params, since: since ?? undefined },
+      );
+      out.push(...(await this.withLines(headers)));
+    }
+    return out;
+  }
+
+  async orderPage(after: string | null, limit: number, since: string | null): Promise<ErpOrder[]> {
+    const lim = this.db.limit(limit);
+    const headers = await this.db.all<Row>(
+      `SELECT ${lim.top} ${ORDER_COLUMNS.map(q).join(', ')} FROM [sales_order] WHERE ${after === null ? '1=1' : '[so_order_no] > @after'} ${since ? 'AND [so_date_stamp] >= @since' : ''} ORDER BY [so_order_no] ${lim.tail}`,
+      { after: after ?? undefined, since: since ?? undefined },
+    );
+    return this.withLines(headers);
+  }
+
+  async orderNumbersBetween(first: string, last: string): Promise<Set<string>> {
+    const rows = await this.db.all<{ so_order_no: string }>(`SELECT [so_order_no] FROM [sales_order] WHERE [so_order_no] >= @first AND [so_order_no] <= @last`, { first, last });
+    return new Set(rows.map((r) => String(r.so_order_no)));
+  }
+
+  async transOfCustomers(codes: readonly string[]): Promise<ErpTrans[]> {
+    const out: ErpTrans[] = [];
+    for (const part of chunks(codes)) {
+      const inl = inList(part, 'c');
+      out.push(
+        ...(await this.db.all<ErpTrans>(
+          `SELECT ${TRANS_COLUMNS.map(q).join(', ')} FROM [deb_trans] WHERE [accountcode] IN (${inl.sql}) ORDER BY [accountcode], [trans_ref]`,
+          inl.params,
+        )),
+      );
+    }
+    return out.map((t) => ({ ...t, accountcode: trimCode(t.accountcode) }));
+  }
+
+  async transPage(after: { accountcode: string; trans_ref: string } | null, limit: number): Promise<ErpTrans[]> {
+    const lim = this.db.limit(limit);
+    const where = after === null ? '1=1' : '([accountcode] > @a OR ([accountcode] = @a AND [trans_ref] > @r))';
+    const rows = await this.db.all<ErpTrans>(
+      `SELECT ${lim.top} ${TRANS_COLUMNS.map(q).join(', ')} FROM [deb_trans] WHERE ${where} ORDER BY [accountcode], [trans_ref] ${lim.tail}`,
+      { a: after?.accountcode, r: after?.trans_ref },
+    );
+    return rows.map((t) => ({ ...t, accountcode: trimCode(t.accountcode) }));
+  }
+}

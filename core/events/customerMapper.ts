@@ -1,0 +1,142 @@
+// ERP debtor -> web Customer + CustomerAddress rows: a pure function of the debtor, the field map and the
+// settings. The fingerprint of what it produces is stored in Customer.ErpHash, so Send Changed sees a
+// change in any mapped value (an address too) even when the ERP did not move dr_date_last_changed.
+import crypto from 'node:crypto';
+import type { Row } from '../db/db.js';
+import type { ColumnDef } from '../db/schema.js';
+import type { ErpAddress, ErpDebtor } from '../erp/erpSource.js';
+import { WEB_TABLES_BY_NAME } from '../web/webSchema.js';
+
+export interface MapOptions {
+  /** Web Customer column <- deb_master column (resolveCustomerMapping). */
+  map: Readonly<Record<string, string>>;
+  /** Fills an address the ERP left without a country. */
+  defaultCountry: string;
+}
+
+export interface MappedDebtor {
+  code: string;
+  /** Mapped Customer columns (CustomerCode + the map's web columns). */
+  customer: Row;
+  addresses: Row[];
+  hash: string;
+}
+
+export type MapResult = { ok: true; value: MappedDebtor } | { ok: false; code: string; reason: string };
+
+/** CustomerAddress column <- name_and_address_master column. Addresses are not site-mappable. */
+export const ADDRESS_MAP: Readonly<Record<string, keyof ErpAddress>> = {
+  AddressType: 'na_type',
+  Name: 'na_name',
+  Street: 'street',
+  Suburb: 'suburb',
+  State: 'state',
+  Postcode: 'postcode',
+  Country: 'country',
+};
+
+const customerColumns = new Map(WEB_TABLES_BY_NAME.get('Customer')!.columns.map((c) => [c.name, c]));
+const addressColumns = new Map(WEB_TABLES_BY_NAME.get('CustomerAddress')!.columns.map((c) => [c.name, c]));
+
+const ADDRESS_COLUMNS = Object.entries(ADDRESS_MAP).map(([web, erp]) => [web, erp, addressColumns.get(web)!] as const);
+
+class RowError extends Error {}
+
+/** An ERP value as the web column's type holds it; text is trimmed (PRONTO pads fixed-width fields). */
+export function convert(value: unknown, column: ColumnDef, where: () => string): unknown {
+  if (value === null || value === undefined) return null;
+  switch (column.type) {
+    case 'text':
+    case 'datetime': {
+      const s = String(value).trim();
+      if (column.length && s.length > column.length) {
+        throw new RowError(`${where()} is ${s.length} characters; the web column holds ${column.length}`);
+      }
+      return s;
+    }
+    case 'money':
+    case 'qty':
+    case 'int': {
+      const n = typeof value === 'number' ? value : Number(String(value).trim());
+      if (!Number.isFinite(n)) throw new RowError(`${where()} "${String(value)}" is not a number`);
+      return column.type === 'int' ? Math.trunc(n) : n;
+    }
+    case 'bool':
+      return value === true || value === 1 || value === '1' || String(value).toUpperCase() === 'Y' ? 1 : 0;
+    default:
+      return value;
+  }
+}
+
+/** 64 bits of two multiplicative string hashes: a change detector, not a security measure. */
+export function hash64(s: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x9747b28c;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    h2 ^= h2 >>> 15;
+  }
+  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
+}
+
+const signatures = new WeakMap<MapOptions, { sig: string; cols: string[] }>();
+function signature(options: MapOptions): { sig: string; cols: string[] } {
+  let s = signatures.get(options);
+  if (!s) {
+    const cols = Object.keys(options.map).sort();
+    const sig = crypto.createHash('sha1').update(JSON.stringify([options.defaultCountry, cols.map((c) => [c, options.map[c]])])).digest('hex').slice(0, 12);
+    s = { sig, cols };
+    signatures.set(options, s);
+  }
+  return s;
+}
+
+/**
+ * The fingerprint of a debtor as the ERP holds it: a hash of the raw text of its mapped columns and of every
+ * address (ErpDebtor.fingerprint, rendered by the ERP engine), tagged with a signature of the map and the
+ * Default Country, so a changed map or default re-sends everyone. Send Changed compares it with
+ * Customer.ErpHash without reading or mapping the whole debtor.
+ */
+export function fingerprintOf(text: string, options: MapOptions): string {
+  return `${signature(options).sig}-${text.length.toString(16)}-${hash64(text)}`;
+}
+
+export function erpFingerprint(debtor: ErpDebtor, options: MapOptions): string {
+  return fingerprintOf(debtor.fingerprint, options);
+}
+
+export function mapDebtor(debtor: ErpDebtor, options: MapOptions, hash = erpFingerprint(debtor, options)): MapResult {
+  const code = String(debtor.accountcode).trim();
+  try {
+    if (!code) throw new RowError('the accountcode is empty');
+    convert(code, customerColumns.get('CustomerCode')!, () => 'accountcode');
+    const customer: Row = { CustomerCode: code };
+    for (const web of signature(options).cols) {
+      const erp = options.map[web];
+      customer[web] = convert(debtor.fields[erp], customerColumns.get(web)!, () => `${erp} (-> Customer.${web})`);
+    }
+    const addresses: Row[] = [];
+    for (const a of debtor.addresses) {
+      const row: Row = { CustomerCode: code };
+      for (const [web, erp, column] of ADDRESS_COLUMNS) {
+        let v = convert(a[erp], column, () => `address ${String(a.na_type).trim()} ${erp} (-> CustomerAddress.${web})`);
+        if (web === 'Country' && (v === null || v === '')) v = options.defaultCountry || null;
+        row[web] = v;
+      }
+      addresses.push(row);
+    }
+    addresses.sort((x, y) => String(x.AddressType).localeCompare(String(y.AddressType)));
+    return { ok: true, value: { code, customer, addresses, hash } };
+  } catch (err) {
+    if (err instanceof RowError) return { ok: false, code, reason: err.message };
+    throw err;
+  }
+}
+
+/** ERP status H (on hold) or C (closed) disables the customer; so does an admin's disable. */
+export function isDisabled(erpStatus: unknown, disabledByAdmin: boolean): boolean {
+  const s = erpStatus === null || erpStatus === undefined ? '' : String(erpStatus).trim().toUpperCase();
+  return s === 'H' || s === 'C' || disabledByAdmin;
+}

@@ -1,0 +1,316 @@
+// customer-master: ERP debtors -> web Customer + CustomerAddress (SPEC 5).
+//   read a keyset page of debtors (+ addresses) -> map (pure) -> compare with the stored ErpHash -> write the
+//   page and the checkpoint in one web transaction -> next page.
+// Send Changed writes only debtors whose mapped content differs from what the web holds (so an address-only
+// change arrives without a stamp change); Send All writes every debtor, resumes from its checkpoint after a
+// crash, and finally disables ERP customers whose debtor left the ERP.
+import type { Row } from '../db/db.js';
+import type { ErpDebtor, ErpSource } from '../erp/erpSource.js';
+import { SqlErpSource } from '../erp/sqlErpSource.js';
+import { FilterError, parseInclusionFilter, type FilterCondition } from '../erp/inclusionFilter.js';
+import type { WebStore } from '../web/webStore.js';
+import { SqlWebStore } from '../web/sqlWebStore.js';
+import { FatalError, isRetryable, userMessage } from '../errors.js';
+import { resolveCustomerMapping } from './customerMapping.js';
+import { erpFingerprint, fingerprintOf, isDisabled, mapDebtor, type MapOptions, type MappedDebtor } from './customerMapper.js';
+import { CUSTOMER_MASTER_STEPS, type StepResult } from './customerMasterSteps.js';
+import type { EventContext, IntegrationEvent, RunOptions, RunSummary } from './types.js';
+import { yieldTurn } from './yieldTurn.js';
+
+export const SEND_ALL_CHECKPOINT = 'customer-master:send-all:resume';
+export const LAST_RUN_STATE = 'customer-master:last-run';
+/** Failures kept in the run's details (all are counted; IntegrationRun.Details holds 8,000 characters). */
+const MAX_FAILURES_KEPT = 20;
+/** Failures logged one line each; beyond this, one line says how many more. */
+const MAX_FAILURES_LOGGED = 1000;
+
+interface Checkpoint {
+  after: string;
+  startedAt: string;
+  runId: number;
+}
+
+interface PageOutcome {
+  written: number;
+  skipped: number;
+  failures: Array<{ code: string; reason: string }>;
+  webEditsOverwritten: string[];
+}
+
+export interface CustomerMasterPlan {
+  map: Record<string, string>;
+  filter: FilterCondition[];
+  erpColumns: string[];
+}
+
+/** Checks the field map and the inclusion filter against deb_master; throws FatalError naming the problem. */
+export async function planCustomerMaster(erp: ErpSource, settings: EventContext['settings']): Promise<CustomerMasterPlan> {
+  const erpColumns = await erp.debtorColumns();
+  if (!erpColumns.length) throw new FatalError('the ERP database has no deb_master table');
+  const overrides = settings.customerFieldMappings;
+  if (overrides !== undefined && overrides !== null && (typeof overrides !== 'object' || Array.isArray(overrides))) {
+    throw new FatalError('Customer Field Mappings must be a JSON object {"WebColumn": "erp_column"}');
+  }
+  const map = resolveCustomerMapping(overrides as Record<string, string> | undefined, erpColumns);
+  let filter: FilterCondition[];
+  try {
+    filter = parseInclusionFilter(String(settings.debtorInclusionFilter ?? ''), erpColumns);
+  } catch (err) {
+    if (err instanceof FilterError) throw new FatalError(`Debtor Inclusion Filter: ${err.message}`);
+    throw err;
+  }
+  return { map, filter, erpColumns };
+}
+
+interface Candidate {
+  code: string;
+  debtor: ErpDebtor;
+  hash: string;
+}
+
+interface PageOptions {
+  all: boolean;
+  site: string;
+  now: string;
+  mapOptions: MapOptions;
+  checkpoint?: Checkpoint;
+}
+
+async function writePage(web: WebStore, all: Candidate[], options: PageOptions): Promise<PageOutcome> {
+  const out: PageOutcome = { written: 0, skipped: 0, failures: [], webEditsOverwritten: [] };
+  let candidates = all;
+  if (!options.all && candidates.length) {
+    // Send Changed: most of a page is unchanged. Weed those out without taking the write lock; what is left is
+    // checked again inside the transaction.
+    const states = await web.customerStates(candidates[0].code, candidates[candidates.length - 1].code);
+    candidates = candidates.filter((c) => {
+      const st = states.get(c.code);
+      const same = st !== undefined && st.source === 'ERP' && st.hash === c.hash;
+      if (same) out.skipped++;
+      return !same;
+    });
+    if (!candidates.length && !options.checkpoint) return out;
+  }
+  await web.transaction(async (tx) => {
+    if (candidates.length) {
+      const first = candidates[0].code;
+      const last = candidates[candidates.length - 1].code;
+      const states = await tx.customerStates(first, last);
+      const toWrite: Array<{ m: MappedDebtor; disabledByAdmin: boolean }> = [];
+      for (const c of candidates) {
+        const st = states.get(c.code);
+        // Unchanged since it was last written: nothing to map or write.
+        if (!options.all && st && st.source === 'ERP' && st.hash === c.hash) {
+          out.skipped++;
+          continue;
+        }
+        const r = mapDebtor(c.debtor, options.mapOptions, c.hash);
+        if (!r.ok) {
+          out.failures.push({ code: r.code, reason: r.reason });
+          continue;
+        }
+        const m = r.value;
+        if (st?.pendingErpPush) out.webEditsOverwritten.push(m.code);
+        toWrite.push({ m, disabledByAdmin: st?.disabledByAdmin ?? false });
+      }
+      if (toWrite.length) {
+        const existingTypes = await tx.addressTypes(first, last);
+        const customers: Row[] = [];
+        const addresses: Row[] = [];
+        const staleAddresses: Array<{ code: string; type: string }> = [];
+        for (const { m, disabledByAdmin } of toWrite) {
+          customers.push({
+            ...m.customer,
+            Site: options.site,
+            Source: 'ERP',
+            ActiveStatus: 'Inactive',
+            IsDisabled: isDisabled(m.customer.ErpStatus, disabledByAdmin) ? 1 : 0,
+            ErpHash: m.hash,
+            // The ERP is the data of record: its values replace a pending web edit.
+            PendingErpPush: 0,
+            CreatedAt: options.now,
+            UpdatedAt: options.now,
+          });
+          const types = new Set<string>();
+          for (const a of m.addresses) {
+            addresses.push(a);
+            types.add(String(a.AddressType));
+          }
+          for (const t of existingTypes.get(m.code) ?? []) if (!types.has(t)) staleAddresses.push({ code: m.code, type: t });
+        }
+        await tx.writeCustomers({ customers, addresses, staleAddresses, insertOnly: ['Site', 'ActiveStatus', 'CreatedAt'] });
+        out.written += customers.length;
+      }
+    }
+    if (options.checkpoint) await tx.setState(SEND_ALL_CHECKPOINT, JSON.stringify(options.checkpoint), options.now);
+  });
+  return out;
+}
+
+/**
+ * Writes a page; when the page as a whole is refused by the database for its data (a constraint, a value the
+ * engine rejects), writes it debtor by debtor so one bad row is reported and the rest arrive.
+ */
+async function writePageIsolating(web: WebStore, candidates: Candidate[], options: PageOptions): Promise<PageOutcome> {
+  try {
+    return await writePage(web, candidates, options);
+  } catch (err) {
+    if (isRetryable(err) || candidates.length <= 1) {
+      if (candidates.length === 1 && !isRetryable(err)) {
+        return { written: 0, skipped: 0, failures: [{ code: candidates[0].code, reason: userMessage(err) }], webEditsOverwritten: [] };
+      }
+      throw err;
+    }
+    const total: PageOutcome = { written: 0, skipped: 0, failures: [], webEditsOverwritten: [] };
+    for (const c of candidates) {
+      const r = await writePageIsolating(web, [c], { ...options, checkpoint: undefined });
+      total.written += r.written;
+      total.skipped += r.skipped;
+      total.failures.push(...r.failures);
+      total.webEditsOverwritten.push(...r.webEditsOverwritten);
+    }
+    if (options.checkpoint) await writePage(web, [], options);
+    return total;
+  }
+}
+
+/** Disables ERP-sourced web customers whose debtor is no longer in the ERP (never deletes them). */
+async function disableRemoved(erp: ErpSource, web: WebStore, batchSize: number, now: string): Promise<number> {
+  let after: string | null = null;
+  let disabled = 0;
+  for (;;) {
+    const codes = await web.erpCustomerCodes(after, batchSize);
+    if (!codes.length) break;
+    const present = await erp.debtorCodesBetween(codes[0], codes[codes.length - 1]);
+    const missing = codes.filter((c) => !present.has(c));
+    if (missing.length) disabled += await web.disableRemoved(missing, now);
+    after = codes[codes.length - 1];
+  }
+  return disabled;
+}
+
+export async function runCustomerMaster(ctx: EventContext, options: RunOptions): Promise<RunSummary> {
+  const erp = new SqlErpSource(ctx.erpDb);
+  const web = new SqlWebStore(ctx.webDb);
+  const plan = await planCustomerMaster(erp, ctx.settings);
+  const batchSize = Math.max(1, Number(ctx.settings.batchSize ?? 1000));
+  const site = String(ctx.settings.site ?? '');
+  const defaultCountry = String(ctx.settings.defaultCountry ?? '');
+  const columns = [...new Set(Object.values(plan.map))];
+  const mapOptions: MapOptions = { map: plan.map, defaultCountry };
+
+  let after: string | null = null;
+  let resumedFrom: string | undefined;
+  let startedAt = ctx.now().toISOString();
+  if (options.all) {
+    const saved = await web.getState(SEND_ALL_CHECKPOINT);
+    if (saved) {
+      try {
+        const cp = JSON.parse(saved) as Checkpoint;
+        after = cp.after;
+        startedAt = cp.startedAt;
+        resumedFrom = cp.after;
+        ctx.logger.info({ after, startedAt }, `resuming the Send All interrupted after ${cp.after}`);
+      } catch {
+        ctx.logger.warn('ignoring an unreadable Send All checkpoint');
+      }
+    }
+  }
+
+  const total = await erp.countDebtors(plan.filter);
+  const summary: RunSummary = { read: 0, written: 0, skipped: 0, failed: 0 };
+  const failures: Array<{ code: string; reason: string }> = [];
+  let webEditsOverwritten = 0;
+  ctx.progress('debtors', 0, total);
+
+  for (;;) {
+    await yieldTurn();
+    if (ctx.signal.aborted) {
+      summary.incomplete = options.all ? `stopped on request after ${after ?? 'the start'}; the next Send All resumes there` : 'stopped on request';
+      break;
+    }
+    let page: ErpDebtor[];
+    let last: string;
+    if (options.all) {
+      page = await erp.debtorPage({ after, limit: batchSize, filter: plan.filter, columns });
+      if (!page.length) break;
+      summary.read += page.length;
+      last = page[page.length - 1].accountcode;
+    } else {
+      // Send Changed scans fingerprints only (one narrow row per debtor, in bigger pages), then reads in full
+      // just the debtors whose fingerprint differs from the web's ErpHash.
+      const prints = await erp.debtorFingerprints({ after, limit: Math.max(batchSize, 5000), filter: plan.filter, columns });
+      if (!prints.length) break;
+      summary.read += prints.length;
+      last = prints[prints.length - 1].accountcode;
+      const states = await web.customerStates(String(prints[0].accountcode).trim(), String(last).trim());
+      const changed: string[] = [];
+      for (const p of prints) {
+        const st = states.get(String(p.accountcode).trim());
+        if (st && st.source === 'ERP' && st.hash === fingerprintOf(p.fingerprint, mapOptions)) summary.skipped++;
+        else changed.push(p.accountcode);
+      }
+      page = changed.length ? await erp.debtorsByCodes(changed, columns) : [];
+    }
+    const candidates: Candidate[] = [];
+    for (const d of page) {
+      const code = String(d.accountcode).trim();
+      if (!code) failures.push({ code: String(d.accountcode), reason: 'the accountcode is empty' });
+      else candidates.push({ code, debtor: d, hash: erpFingerprint(d, mapOptions) });
+    }
+    const now = ctx.now().toISOString();
+    const outcome: PageOutcome = { written: 0, skipped: 0, failures: [], webEditsOverwritten: [] };
+    for (let i = 0; i < candidates.length || (options.all && i === 0); i += batchSize) {
+      const r = await writePageIsolating(web, candidates.slice(i, i + batchSize), {
+        all: options.all,
+        site,
+        now,
+        mapOptions,
+        checkpoint: options.all ? { after: last, startedAt, runId: ctx.runId } : undefined,
+      });
+      outcome.written += r.written;
+      outcome.skipped += r.skipped;
+      outcome.failures.push(...r.failures);
+      outcome.webEditsOverwritten.push(...r.webEditsOverwritten);
+    }
+    summary.written += outcome.written;
+    summary.skipped += outcome.skipped;
+    failures.push(...outcome.failures);
+    webEditsOverwritten += outcome.webEditsOverwritten.length;
+    for (const code of outcome.webEditsOverwritten) ctx.logger.warn({ customer: code }, `customer ${code}: ERP data replaced a web edit not yet sent to the ERP`);
+    after = last;
+    ctx.progress('debtors', summary.read, Math.max(total, summary.read));
+  }
+  summary.failed = failures.length;
+  for (const f of failures.slice(0, MAX_FAILURES_LOGGED)) ctx.logger.warn({ customer: f.code }, `customer ${f.code} not sent: ${f.reason}`);
+  if (failures.length > MAX_FAILURES_LOGGED) ctx.logger.warn(`${failures.length - MAX_FAILURES_LOGGED} more customers not sent`);
+
+  const details: Record<string, unknown> = { mode: options.all ? 'SendAll' : 'SendChanged', debtorsInScope: total, webEditsOverwritten };
+  if (resumedFrom) details.resumedFrom = resumedFrom;
+  if (failures.length) details.failures = failures.slice(0, MAX_FAILURES_KEPT).map((f) => ({ code: f.code, reason: f.reason.length > 200 ? `${f.reason.slice(0, 199)}…` : f.reason }));
+
+  if (!summary.incomplete) {
+    if (options.all) {
+      ctx.progress('removed debtors', 0, null);
+      details.disabledRemoved = await disableRemoved(erp, web, batchSize, ctx.now().toISOString());
+      await web.deleteState(SEND_ALL_CHECKPOINT);
+    }
+    await web.setState(LAST_RUN_STATE, JSON.stringify({ mode: details.mode, startedAt, finishedAt: ctx.now().toISOString(), runId: ctx.runId }), ctx.now().toISOString());
+    const steps: Record<string, StepResult> = {};
+    for (const step of CUSTOMER_MASTER_STEPS) {
+      if (!step.enabled(ctx.settings)) continue;
+      if (ctx.signal.aborted) {
+        summary.incomplete = `stopped on request before ${step.name}`;
+        break;
+      }
+      const r = await step.run(ctx, options);
+      steps[step.name] = r;
+      summary.failed += r.failed ?? 0;
+    }
+    if (Object.keys(steps).length) details.steps = steps;
+  }
+  summary.details = details;
+  return summary;
+}
+
+export const customerMasterEvent: IntegrationEvent = { name: 'customer-master', run: runCustomerMaster };

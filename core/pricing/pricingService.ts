@@ -1,0 +1,154 @@
+// The cached pricing service: answers from a bounded LRU of ERP facts, re-read after every refresh (each ERP
+// Polling Interval and each ERP change notification), so an answer is never older than the last refresh.
+import type { Logger } from '../logging/logger.js';
+import type { PriceAnswer } from '../contracts/adminApi.js';
+import type { PricesRequest, PricesResponse, PricingHealth } from '../contracts/pricingApi.js';
+import { invalidCodeSet, priceAnswer, type LookupFacts, type PriceRequestKey } from './priceRules.js';
+import { ErpUnavailableError, type PriceSource } from './priceSource.js';
+import { Lru } from './lru.js';
+
+/**
+ * Default cache size. An entry is the facts of one (customer, warehouse, product): a few numbers and the
+ * price level's breaks, about 0.5 KB, so 20,000 entries stay near 10 MB whatever the ERP holds.
+ */
+export const DEFAULT_CACHE_ENTRIES = 20_000;
+
+/** An answer the caller must see as an HTTP status: unknown codes (404), ERP down (503). */
+export class PricingError extends Error {
+  override name = 'PricingError';
+  constructor(
+    message: string,
+    readonly status: 404 | 503,
+    readonly what?: 'customer' | 'product' | 'warehouse',
+  ) {
+    super(message);
+  }
+}
+
+export interface PricingServiceOptions {
+  source: PriceSource;
+  /** The Invalid Condition Codes setting, parsed. */
+  invalidConditionCodes: readonly string[];
+  /** 0 turns the cache off (every lookup reads the ERP). */
+  cacheEntries?: number;
+  /** How often the cache is refreshed (ERP Polling Interval); 0: only on notifications. */
+  pollIntervalMs?: number;
+  /** Called on each refresh, before the cache is dropped (the ERP connection uses it to reopen a SQLite file). */
+  onRefresh?: () => void;
+  logger?: Logger;
+}
+
+const key = (customer: string, warehouse: string, product: string) => `${customer}\u0000${warehouse}\u0000${product}`;
+
+export class PricingService {
+  private readonly cache: Lru<string, LookupFacts>;
+  private readonly invalid: ReadonlySet<string>;
+  private readonly timer: NodeJS.Timeout | null;
+  private generation = 0;
+  private hits = 0;
+  private misses = 0;
+  private refreshedAt: Date | null = null;
+  private erpState: 'ok' | 'unreachable' | 'unknown' = 'unknown';
+
+  constructor(private readonly options: PricingServiceOptions) {
+    this.cache = new Lru(options.cacheEntries ?? DEFAULT_CACHE_ENTRIES);
+    this.invalid = invalidCodeSet(options.invalidConditionCodes);
+    const every = options.pollIntervalMs ?? 0;
+    this.timer = every > 0 ? setInterval(() => this.refresh('poll'), every) : null;
+    this.timer?.unref();
+  }
+
+  /** Drops every cached fact: the next lookup of each reads the ERP again. */
+  refresh(reason: string): void {
+    this.generation++;
+    this.options.onRefresh?.();
+    this.cache.clear();
+    this.refreshedAt = new Date();
+    this.options.logger?.debug({ reason }, 'price cache refreshed');
+  }
+
+  /** One product: the answer, or a PricingError (404 naming what is unknown, 503 when the ERP is down). */
+  async price(req: PriceRequestKey): Promise<PriceAnswer> {
+    const facts = await this.facts(req.customer, req.warehouse, [req.product]);
+    const outcome = priceAnswer(req, facts.get(req.product)!, this.invalid);
+    if (outcome.kind === 'unknown') throw new PricingError(outcome.message, 404, outcome.what);
+    return outcome.answer;
+  }
+
+  /** A cart: unknown customer or warehouse fails the call (404); an unknown product fails only its line. */
+  async prices(req: PricesRequest): Promise<PricesResponse> {
+    const facts = await this.facts(req.customer, req.warehouse, req.lines.map((l) => l.product));
+    const lines: PricesResponse['lines'] = [];
+    for (const line of req.lines) {
+      const outcome = priceAnswer({ ...line, customer: req.customer, warehouse: req.warehouse }, facts.get(line.product)!, this.invalid);
+      if (outcome.kind === 'answer') lines.push(outcome.answer);
+      else if (outcome.what === 'product') lines.push({ product: line.product, quantity: line.quantity, error: outcome.message });
+      else throw new PricingError(outcome.message, 404, outcome.what);
+    }
+    return { customer: req.customer, warehouse: req.warehouse, lines };
+  }
+
+  async health(): Promise<PricingHealth> {
+    let error: string | undefined;
+    try {
+      await this.options.source.ping();
+      this.markErp('ok');
+    } catch (err) {
+      this.markErp('unreachable', err);
+      error = 'the ERP is unreachable';
+    }
+    return {
+      ok: this.erpState === 'ok',
+      erp: this.erpState,
+      cache: { entries: this.cache.size, capacity: this.cache.capacity, hits: this.hits, misses: this.misses, refreshedAt: this.refreshedAt?.toISOString() ?? null },
+      ...(error ? { error } : {}),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.cache.clear();
+  }
+
+  private async facts(customer: string, warehouse: string, products: readonly string[]): Promise<Map<string, LookupFacts>> {
+    const out = new Map<string, LookupFacts>();
+    const missing = new Set<string>();
+    for (const p of products) {
+      if (out.has(p) || missing.has(p)) continue;
+      const hit = this.cache.get(key(customer, warehouse, p));
+      if (hit) {
+        this.hits++;
+        out.set(p, hit);
+      } else missing.add(p);
+    }
+    if (missing.size === 0) return out;
+    this.misses += missing.size;
+    const generation = this.generation;
+    let cart;
+    try {
+      cart = await this.options.source.load(customer, warehouse, [...missing]);
+      this.markErp('ok');
+    } catch (err) {
+      this.markErp('unreachable', err);
+      if (err instanceof ErpUnavailableError) throw new PricingError('the ERP is unreachable; try again shortly', 503);
+      throw err;
+    }
+    for (const p of missing) {
+      const facts: LookupFacts = { customerKnown: cart.customerKnown, warehouseKnown: cart.warehouseKnown, product: cart.products.get(p) ?? null };
+      out.set(p, facts);
+      // Facts read before a refresh may be older than it: never cache them past it.
+      if (generation === this.generation) this.cache.set(key(customer, warehouse, p), facts);
+    }
+    return out;
+  }
+
+  /** Logs the ERP going away and coming back once each, not once per request. */
+  private markErp(state: 'ok' | 'unreachable', err?: unknown): void {
+    if (state === this.erpState) return;
+    const was = this.erpState;
+    this.erpState = state;
+    const log = this.options.logger;
+    if (state === 'unreachable') log?.warn({ err: (err as Error)?.cause ?? err }, 'live pricing: the ERP is unreachable; answering 503 until it is back');
+    else if (was === 'unreachable') log?.info('live pricing: the ERP is reachable again');
+  }
+}

@@ -1,0 +1,125 @@
+// The pricing listener and the ERP change listener as worker Services (agreement 7). The worker starts
+// each when its setting is on and prints their endpoints.
+import type { Service, ServiceContext, RunningService, TestPricingRequest } from '../worker/service.js';
+import type { SettingsValues } from '../contracts/settings.schema.js';
+import { conditionCodes } from '../contracts/settings.schema.js';
+import type { PriceAnswer } from '../contracts/adminApi.js';
+import type { Db } from '../db/db.js';
+import { openDb } from '../db/openDb.js';
+import { ErpConnection } from './erpConnection.js';
+import { SqlPriceSource } from './sqlPriceSource.js';
+import { DEFAULT_CACHE_ENTRIES, PricingService } from './pricingService.js';
+import { buildPricingListener } from './pricingListener.js';
+import { buildErpListener } from './erpListener.js';
+import { erpChanges, type ErpChangeFeed } from './erpChanges.js';
+import { listenOrExplain, listenUrl } from './listenerHttp.js';
+import { PRICING_ENDPOINT, ERP_ENDPOINT } from '../contracts/pricingApi.js';
+
+export { PRICING_ENDPOINT, ERP_ENDPOINT };
+
+export interface PricingStartOptions {
+  feed?: ErpChangeFeed;
+  /** Overrides the cache size (0: off), for benchmarks. */
+  cacheEntries?: number;
+  /** Overrides the ERP Polling Interval, in ms. */
+  pollIntervalMs?: number;
+}
+
+const bindAddress = (s: SettingsValues) => String(s.listenerBindAddress || '127.0.0.1');
+const apiKey = (s: SettingsValues) => (typeof s.listenerApiKey === 'string' && s.listenerApiKey ? s.listenerApiKey : undefined);
+
+/**
+ * How the pricing service reopens the ERP after a failure: the worker's `openErpDb` when it passes one, else
+ * the same SQLite file (read-only) or the same SQL Server DSN. Without either it keeps the connection it got.
+ */
+function reopener(ctx: ServiceContext): (() => Promise<Db>) | undefined {
+  if (ctx.openErpDb) return ctx.openErpDb;
+  if (ctx.erpDb.kind === 'sqlite') {
+    const file = (ctx.erpDb as Db & { path?: unknown }).path;
+    return typeof file === 'string' && file !== ':memory:' ? () => openDb(`sqlite:${file}`, { readonly: true }) : undefined;
+  }
+  const dsn = String(ctx.settings.erpDsn ?? '');
+  return dsn.startsWith('mssql://') ? () => openDb(dsn) : undefined;
+}
+
+export interface RunningPricing extends RunningService {
+  price(req: TestPricingRequest): Promise<PriceAnswer>;
+  service: PricingService;
+}
+
+export async function startPricingListener(ctx: ServiceContext, o: PricingStartOptions = {}): Promise<RunningPricing> {
+  const s = ctx.settings;
+  const logger = ctx.logger.child({ service: 'pricing-listener' });
+  const connection = new ErpConnection({ initial: ctx.erpDb, ownsInitial: false, open: reopener(ctx), logger });
+  const source = new SqlPriceSource(connection, logger);
+  const service = new PricingService({
+    source,
+    invalidConditionCodes: conditionCodes(s.invalidConditionCodes),
+    cacheEntries: o.cacheEntries ?? DEFAULT_CACHE_ENTRIES,
+    pollIntervalMs: o.pollIntervalMs ?? Number(s.erpPollingIntervalMins ?? 5) * 60_000,
+    onRefresh: () => connection.refresh(),
+    logger,
+  });
+  const unsubscribe = (o.feed ?? erpChanges).subscribe((reason) => service.refresh(reason));
+  const app = buildPricingListener(service, {
+    logger,
+    apiKey: apiKey(s),
+    compressAboveBytes: Number(s.liveCallCompressionThresholdBytes ?? 1024),
+    verbose: s.enableVerboseLogging === true,
+  });
+  const host = bindAddress(s);
+  try {
+    await listenOrExplain(app, host, Number(s.httpPort ?? 8085), 'The pricing listener (HTTP Port)');
+  } catch (err) {
+    unsubscribe();
+    await service.close();
+    await source.close();
+    throw err;
+  }
+  const url = listenUrl(app, host);
+  logger.info({ url }, `pricing listener on ${url}`);
+  return {
+    name: pricingListenerService.name,
+    endpoints: { [PRICING_ENDPOINT]: url },
+    service,
+    price: (req) => service.price(req),
+    async close() {
+      unsubscribe();
+      await app.close();
+      await service.close();
+      await source.close();
+    },
+  };
+}
+
+export async function startErpListener(ctx: ServiceContext, o: { feed?: ErpChangeFeed } = {}): Promise<RunningService> {
+  const s = ctx.settings;
+  const logger = ctx.logger.child({ service: 'erp-listener' });
+  const app = buildErpListener(o.feed ?? erpChanges, { logger, apiKey: apiKey(s), verbose: s.enableVerboseLogging === true });
+  const host = bindAddress(s);
+  try {
+    await listenOrExplain(app, host, Number(s.erpListenerPort ?? 9801), 'The ERP listener (ERP Listener Port)');
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  const url = listenUrl(app, host);
+  logger.info({ url }, `ERP listener on ${url}`);
+  return {
+    name: erpListenerService.name,
+    endpoints: { [ERP_ENDPOINT]: url },
+    close: () => app.close(),
+  };
+}
+
+export const pricingListenerService: Service = {
+  name: 'pricing-listener',
+  enabled: (s) => s.enableLivePricingAvailabilityListener === true,
+  start: (ctx) => startPricingListener(ctx),
+};
+
+export const erpListenerService: Service = {
+  name: 'erp-listener',
+  enabled: (s) => s.enableErpListener === true,
+  start: (ctx) => startErpListener(ctx),
+};

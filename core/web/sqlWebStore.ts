@@ -1,0 +1,170 @@
+// WebStore over the web tables through the Db port (SQLite or SQL Server).
+import type { Db, Row } from '../db/db.js';
+import { chunks, inList } from '../erp/sqlErpSource.js';
+import type { CustomerBatch, CustomerState, WebOrderState, WebStore } from './webStore.js';
+
+const ORDER_COLUMNS = ['OrderNo', 'CustomerCode', 'Status', 'OrderDate', 'Total', 'Source', 'IsShipped', 'ErpHash', 'UpdatedAt'];
+
+export class SqlWebStore implements WebStore {
+  constructor(private readonly db: Db) {}
+
+  transaction<T>(fn: (store: WebStore) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => fn(new SqlWebStore(tx)));
+  }
+
+  async getState(key: string): Promise<string | undefined> {
+    const r = await this.db.get<{ Value: string }>(`SELECT [Value] FROM [IntegrationState] WHERE [Key] = @key`, { key });
+    return r?.Value ?? undefined;
+  }
+  async setState(key: string, value: string, at: string): Promise<void> {
+    await this.db.upsert('IntegrationState', ['Key'], [{ Key: key, Value: value, UpdatedAt: at }]);
+  }
+  async deleteState(key: string): Promise<void> {
+    await this.db.run(`DELETE FROM [IntegrationState] WHERE [Key] = @key`, { key });
+  }
+
+  async customerStates(first: string, last: string): Promise<Map<string, CustomerState>> {
+    const rows = await this.db.all<{ CustomerCode: string; ErpHash: string | null; PendingErpPush: number | boolean; DisabledByAdmin: number | boolean; Source: string }>(
+      `SELECT [CustomerCode], [ErpHash], [PendingErpPush], [DisabledByAdmin], [Source] FROM [Customer] WHERE [CustomerCode] >= @first AND [CustomerCode] <= @last`,
+      { first, last },
+    );
+    return new Map(rows.map((r) => [r.CustomerCode, { hash: r.ErpHash, pendingErpPush: Boolean(Number(r.PendingErpPush)), disabledByAdmin: Boolean(Number(r.DisabledByAdmin)), source: r.Source }]));
+  }
+
+  async addressTypes(first: string, last: string): Promise<Map<string, Set<string>>> {
+    const rows = await this.db.all<{ CustomerCode: string; AddressType: string }>(
+      `SELECT [CustomerCode], [AddressType] FROM [CustomerAddress] WHERE [CustomerCode] >= @first AND [CustomerCode] <= @last`,
+      { first, last },
+    );
+    const out = new Map<string, Set<string>>();
+    for (const r of rows) {
+      const s = out.get(r.CustomerCode) ?? new Set<string>();
+      s.add(r.AddressType);
+      out.set(r.CustomerCode, s);
+    }
+    return out;
+  }
+
+  async writeCustomers(batch: CustomerBatch): Promise<void> {
+    if (batch.customers.length) {
+      const columns = [...new Set(batch.customers.flatMap((c) => Object.keys(c)))];
+      await this.db.upsert('Customer', ['CustomerCode'], batch.customers, { columns, insertOnly: batch.insertOnly });
+    }
+    for (const s of batch.staleAddresses) {
+      await this.db.run(`DELETE FROM [CustomerAddress] WHERE [CustomerCode] = @code AND [AddressType] = @type`, { code: s.code, type: s.type });
+    }
+    if (batch.addresses.length) {
+      await this.db.upsert('CustomerAddress', ['CustomerCode', 'AddressType'], batch.addresses, {
+        columns: ['CustomerCode', 'AddressType', 'Name', 'Street', 'Suburb', 'State', 'Postcode', 'Country'],
+      });
+    }
+  }
+
+  async erpCustomerCodes(after: string | null, limit: number): Promise<string[]> {
+    const lim = this.db.limit(limit);
+    const rows = await this.db.all<{ CustomerCode: string }>(
+      `SELECT ${lim.top} [CustomerCode] FROM [Customer] WHERE [Source] = 'ERP' ${after === null ? '' : 'AND [CustomerCode] > @after'} ORDER BY [CustomerCode] ${lim.tail}`,
+      { after: after ?? undefined },
+    );
+    return rows.map((r) => r.CustomerCode);
+  }
+
+  async disableRemoved(codes: readonly string[], at: string): Promise<number> {
+    let n = 0;
+    for (const part of chunks(codes)) {
+      const inl = inList(part, 'c');
+      // A debtor gone from the ERP is treated as closed, so the disabled rule (H/C or admin) stays one rule;
+      // the hash is cleared so the debtor is written again should it come back.
+      const r = await this.db.run(
+        `UPDATE [Customer] SET [IsDisabled] = 1, [ErpStatus] = 'C', [ErpHash] = NULL, [UpdatedAt] = @at WHERE [Source] = 'ERP' AND [CustomerCode] IN (${inl.sql}) AND ([IsDisabled] = 0 OR [ErpStatus] IS NULL OR [ErpStatus] <> 'C')`,
+        { ...inl.params, at },
+      );
+      n += r.changes;
+    }
+    return n;
+  }
+
+  async eligibleCustomers(after: string | null, limit: number, statuses: readonly string[] | 'all'): Promise<Array<{ code: string; status: string }>> {
+    const lim = this.db.limit(limit);
+    const st = statuses === 'all' ? null : inList(statuses, 's');
+    const rows = await this.db.all<{ CustomerCode: string; ActiveStatus: string }>(
+      `SELECT ${lim.top} [CustomerCode], [ActiveStatus] FROM [Customer] WHERE ${after === null ? '1=1' : '[CustomerCode] > @after'} ${st ? `AND [ActiveStatus] IN (${st.sql})` : ''} ORDER BY [CustomerCode] ${lim.tail}`,
+      { ...(st?.params ?? {}), after: after ?? undefined },
+    );
+    return rows.map((r) => ({ code: r.CustomerCode, status: r.ActiveStatus }));
+  }
+
+  async orderStates(orderNos: readonly string[]): Promise<Map<string, WebOrderState>> {
+    const out = new Map<string, WebOrderState>();
+    for (const part of chunks(orderNos)) {
+      const inl = inList(part, 'o');
+      const rows = await this.db.all<{ OrderNo: string; ErpHash: string | null; Source: string }>(
+        `SELECT [OrderNo], [ErpHash], [Source] FROM [SalesOrder] WHERE [OrderNo] IN (${inl.sql})`,
+        inl.params,
+      );
+      for (const r of rows) out.set(r.OrderNo, { hash: r.ErpHash, source: r.Source });
+    }
+    return out;
+  }
+
+  async writeOrders(orders: Row[], lines: Row[]): Promise<void> {
+    if (!orders.length) return;
+    await this.db.upsert('SalesOrder', ['OrderNo'], orders, { columns: ORDER_COLUMNS });
+    for (const part of chunks(orders.map((o) => String(o.OrderNo)))) {
+      const inl = inList(part, 'o');
+      await this.db.run(`DELETE FROM [SalesOrderLine] WHERE [OrderNo] IN (${inl.sql})`, inl.params);
+    }
+    if (lines.length) await this.db.insertMany('SalesOrderLine', lines, ['OrderNo', 'LineNo', 'ProductCode', 'Qty', 'Price']);
+  }
+
+  async promote(codes: readonly string[], at: string): Promise<number> {
+    let n = 0;
+    for (const part of chunks(codes)) {
+      const inl = inList(part, 'c');
+      n += (await this.db.run(`UPDATE [Customer] SET [ActiveStatus] = 'Active', [UpdatedAt] = @at WHERE [ActiveStatus] = 'PendingGetOrders' AND [CustomerCode] IN (${inl.sql})`, { ...inl.params, at })).changes;
+    }
+    return n;
+  }
+
+  async erpOrderNumbers(after: string | null, limit: number): Promise<string[]> {
+    const lim = this.db.limit(limit);
+    const rows = await this.db.all<{ OrderNo: string }>(
+      `SELECT ${lim.top} [OrderNo] FROM [SalesOrder] WHERE [Source] = 'ERP' ${after === null ? '' : 'AND [OrderNo] > @after'} ORDER BY [OrderNo] ${lim.tail}`,
+      { after: after ?? undefined },
+    );
+    return rows.map((r) => r.OrderNo);
+  }
+
+  async deleteOrders(orderNos: readonly string[]): Promise<number> {
+    let n = 0;
+    for (const part of chunks(orderNos)) {
+      const inl = inList(part, 'o');
+      await this.db.run(`DELETE FROM [SalesOrderLine] WHERE [OrderNo] IN (${inl.sql})`, inl.params);
+      n += (await this.db.run(`DELETE FROM [SalesOrder] WHERE [Source] = 'ERP' AND [OrderNo] IN (${inl.sql})`, inl.params)).changes;
+    }
+    return n;
+  }
+
+  async statementLines(codes: readonly string[]): Promise<Map<string, Row>> {
+    const out = new Map<string, Row>();
+    for (const part of chunks(codes)) {
+      const inl = inList(part, 'c');
+      const rows = await this.db.all<Row>(
+        `SELECT [CustomerCode], [TransRef], [TransDate], [TransType], [Amount], [Outstanding], [PayByDate] FROM [StatementLine] WHERE [CustomerCode] IN (${inl.sql})`,
+        inl.params,
+      );
+      for (const r of rows) out.set(`${String(r.CustomerCode)}\u0000${String(r.TransRef)}`, r);
+    }
+    return out;
+  }
+
+  async writeStatementLines(lines: Row[]): Promise<void> {
+    if (lines.length) await this.db.upsert('StatementLine', ['CustomerCode', 'TransRef'], lines);
+  }
+
+  async deleteStatementLines(keys: ReadonlyArray<{ code: string; ref: string }>): Promise<number> {
+    let n = 0;
+    for (const k of keys) n += (await this.db.run(`DELETE FROM [StatementLine] WHERE [CustomerCode] = @code AND [TransRef] = @ref`, { code: k.code, ref: k.ref })).changes;
+    return n;
+  }
+}

@@ -1,0 +1,59 @@
+// The WebStore port: what the events read from and write to the web store database. Writes of one batch
+// go through `transaction`, together with the run's checkpoint, so a batch is either all there or not.
+import type { Row } from '../db/db.js';
+
+export interface CustomerState {
+  hash: string | null;
+  pendingErpPush: boolean;
+  disabledByAdmin: boolean;
+  source: string;
+}
+
+export interface CustomerBatch {
+  /** Full Customer rows to upsert. */
+  customers: Row[];
+  /** Every CustomerAddress row of those customers. */
+  addresses: Row[];
+  /** Address rows of those customers the ERP no longer has. */
+  staleAddresses: Array<{ code: string; type: string }>;
+  /** Customer columns written on insert only (kept on an existing row). */
+  insertOnly: readonly string[];
+}
+
+export interface WebOrderState {
+  hash: string | null;
+  source: string;
+}
+
+export interface WebStore {
+  transaction<T>(fn: (store: WebStore) => Promise<T>): Promise<T>;
+  getState(key: string): Promise<string | undefined>;
+  setState(key: string, value: string, at: string): Promise<void>;
+  deleteState(key: string): Promise<void>;
+
+  /** State of the web customers with codes in [first, last]. */
+  customerStates(first: string, last: string): Promise<Map<string, CustomerState>>;
+  /** AddressType values per customer, codes in [first, last]. */
+  addressTypes(first: string, last: string): Promise<Map<string, Set<string>>>;
+  writeCustomers(batch: CustomerBatch): Promise<void>;
+  /** Codes of ERP-sourced customers after `after`, in code order. */
+  erpCustomerCodes(after: string | null, limit: number): Promise<string[]>;
+  /** Disables ERP customers whose debtor left the ERP; returns how many changed. */
+  disableRemoved(codes: readonly string[], at: string): Promise<number>;
+
+  /** Customers whose orders and statements are integrated, after `after` in code order. */
+  eligibleCustomers(after: string | null, limit: number, statuses: readonly string[] | 'all'): Promise<Array<{ code: string; status: string }>>;
+  orderStates(orderNos: readonly string[]): Promise<Map<string, WebOrderState>>;
+  /** Upserts orders and replaces their lines. */
+  writeOrders(orders: Row[], lines: Row[]): Promise<void>;
+  /** PendingGetOrders -> Active for these codes; returns how many changed. */
+  promote(codes: readonly string[], at: string): Promise<number>;
+  /** Order numbers of ERP-sourced web orders after `after`, in order. */
+  erpOrderNumbers(after: string | null, limit: number): Promise<string[]>;
+  deleteOrders(orderNos: readonly string[]): Promise<number>;
+
+  /** Statement line keys and amounts of these customers. */
+  statementLines(codes: readonly string[]): Promise<Map<string, Row>>;
+  writeStatementLines(lines: Row[]): Promise<void>;
+  deleteStatementLines(keys: ReadonlyArray<{ code: string; ref: string }>): Promise<number>;
+}

@@ -1,0 +1,209 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tmpDir } from '../helpers/tmp.js';
+import { runEvent } from '../../core/events/runEvent.js';
+import { createLogger } from '../../core/logging/logger.js';
+import { makeRig, type Rig } from '../helpers/eventRig.js';
+import { checksum, differences, erpCanonical, webCanonical } from '../helpers/customerChecksum.js';
+
+const dir = tmpDir('integrator-cm-');
+
+function expectWebEqualsErp(rig: Rig) {
+  const erp = erpCanonical(rig.erpFile);
+  const web = webCanonical(rig.webFile);
+  expect(differences(erp, web)).toEqual([]);
+  expect(checksum(web)).toBe(checksum(erp));
+}
+
+describe('customer-master', () => {
+  let rig: Rig;
+  beforeAll(async () => {
+    rig = await makeRig(path.join(dir, 'main'), 400, 3);
+  });
+  afterAll(async () => rig?.close());
+
+  it('Send All gives web == ERP, one address row per na_type, H/C disabled, default country filled', async () => {
+    const out = await rig.run('customer-master', { all: true });
+    expect(out.status).toBe('Succeeded');
+    const debtors = Number(rig.erp.prepare('SELECT COUNT(*) AS n FROM deb_master').pluck().get());
+    expect(out.summary).toMatchObject({ read: debtors, written: debtors, failed: 0 });
+    expectWebEqualsErp(rig);
+    expect(rig.web.prepare('SELECT COUNT(*) FROM CustomerAddress').pluck().get()).toBe(rig.erp.prepare('SELECT COUNT(*) FROM name_and_address_master').pluck().get());
+    const erpBlocked = rig.erp.prepare(`SELECT accountcode FROM deb_master WHERE dr_status IN ('H','C') ORDER BY 1`).pluck().all();
+    expect(erpBlocked.length).toBeGreaterThan(0);
+    expect(rig.web.prepare(`SELECT CustomerCode FROM Customer WHERE IsDisabled = 1 ORDER BY 1`).pluck().all()).toEqual(erpBlocked);
+    const blankCountry = rig.erp.prepare(`SELECT accountcode, na_type FROM name_and_address_master WHERE country = '' LIMIT 1`).get() as { accountcode: string; na_type: string };
+    expect(blankCountry).toBeDefined();
+    expect(rig.web.prepare(`SELECT Country FROM CustomerAddress WHERE CustomerCode = ? AND AddressType = ?`).pluck().get(blankCountry.accountcode, blankCountry.na_type)).toBe('Australia');
+    expect(rig.web.prepare(`SELECT COUNT(*) FROM Customer WHERE Site = 'Main' AND ActiveStatus = 'Inactive'`).pluck().get()).toBe(debtors);
+    const run = rig.web.prepare(`SELECT * FROM IntegrationRun WHERE Id = ?`).get(out.runId) as Record<string, unknown>;
+    expect(run).toMatchObject({ Event: 'customer-master', Mode: 'SendAll', Status: 'Succeeded', Read: debtors, Written: debtors });
+    expect(rig.web.prepare(`SELECT COUNT(*) FROM IntegratorEventLog WHERE RunId = ?`).pluck().get(out.runId)).toBeGreaterThanOrEqual(2);
+  });
+
+  it('Send Changed picks up address-only changes (no stamp change), new delivery addresses and stamped changes; nothing else', async () => {
+    const again = await rig.run('customer-master');
+    expect(again.summary.written).toBe(0);
+    expect(again.summary.skipped).toBe(again.summary.read);
+
+    // Address-only change: the ERP's stamp stays where it was.
+    rig.erp.prepare(`UPDATE name_and_address_master SET street = '99 Changed St' WHERE accountcode = 'C00010' AND na_type = '00'`).run();
+    // A new delivery location, no stamp change.
+    rig.erp.prepare(`INSERT INTO name_and_address_master VALUES ('C00020', '07', 'New Depot', '1 Depot Rd', 'Geelong', 'VIC', '3220', '')`).run();
+    // A removed delivery location.
+    const removed = rig.erp.prepare(`SELECT accountcode, na_type FROM name_and_address_master WHERE na_type = '01' AND accountcode > 'C00030' LIMIT 1`).get() as { accountcode: string; na_type: string };
+    rig.erp.prepare(`DELETE FROM name_and_address_master WHERE accountcode = ? AND na_type = ?`).run(removed.accountcode, removed.na_type);
+    // An ordinary stamped change.
+    rig.erp.prepare(`UPDATE deb_master SET terms_code = 'EOM', dr_date_last_changed = '2026-11-01T09:00:00Z' WHERE accountcode = 'C00040'`).run();
+
+    const out = await rig.run('customer-master');
+    expect(out.status).toBe('Succeeded');
+    expect(out.summary.written).toBe(4);
+    expect(rig.web.prepare(`SELECT Street FROM CustomerAddress WHERE CustomerCode = 'C00010' AND AddressType = '00'`).pluck().get()).toBe('99 Changed St');
+    expect(rig.web.prepare(`SELECT Country FROM CustomerAddress WHERE CustomerCode = 'C00020' AND AddressType = '07'`).pluck().get()).toBe('Australia');
+    expect(rig.web.prepare(`SELECT COUNT(*) FROM CustomerAddress WHERE CustomerCode = ? AND AddressType = ?`).pluck().get(removed.accountcode, removed.na_type)).toBe(0);
+    expectWebEqualsErp(rig);
+    expect((await rig.run('customer-master')).summary.written).toBe(0);
+  });
+
+  it('ERP wins over a pending web edit when the ERP data is written; an untouched ERP record leaves the edit pending', async () => {
+    rig.web.prepare(`UPDATE Customer SET Email = 'web@edit.example', PendingErpPush = 1, WebEditedAt = '2026-11-01T08:00:00Z' WHERE CustomerCode IN ('C00050', 'C00051')`).run();
+    rig.erp.prepare(`UPDATE deb_master SET phone = '03 9999 0000', dr_date_last_changed = '2026-11-01T10:00:00Z' WHERE accountcode = 'C00050'`).run();
+    const changed = await rig.run('customer-master');
+    expect(changed.summary.details).toMatchObject({ webEditsOverwritten: 1 });
+    const erpEmail = rig.erp.prepare(`SELECT email FROM deb_master WHERE accountcode = 'C00050'`).pluck().get();
+    expect(rig.web.prepare(`SELECT Email, Phone, PendingErpPush FROM Customer WHERE CustomerCode = 'C00050'`).get()).toEqual({ Email: erpEmail, Phone: '03 9999 0000', PendingErpPush: 0 });
+    expect(rig.web.prepare(`SELECT Email, PendingErpPush FROM Customer WHERE CustomerCode = 'C00051'`).get()).toEqual({ Email: 'web@edit.example', PendingErpPush: 1 });
+    const all = await rig.run('customer-master', { all: true });
+    expect(all.summary.details).toMatchObject({ webEditsOverwritten: 1 });
+    expect(rig.web.prepare(`SELECT PendingErpPush FROM Customer WHERE CustomerCode = 'C00051'`).pluck().get()).toBe(0);
+    expectWebEqualsErp(rig);
+  });
+
+  it('Send All disables (never deletes) ERP customers that left the ERP and leaves WEB customers alone; an admin disable survives', async () => {
+    rig.web.prepare(`INSERT INTO Customer (CustomerCode, Name, Source) VALUES ('WEB-00001', 'Checkout Customer', 'WEB')`).run();
+    rig.web.prepare(`UPDATE Customer SET DisabledByAdmin = 1, IsDisabled = 1 WHERE CustomerCode = 'C00061'`).run();
+    rig.erp.prepare(`UPDATE deb_master SET credit_limit = 123, dr_date_last_changed = '2026-11-01T11:00:00Z' WHERE accountcode = 'C00061'`).run();
+    rig.erp.prepare(`DELETE FROM name_and_address_master WHERE accountcode = 'C00060'`).run();
+    rig.erp.prepare(`DELETE FROM deb_master WHERE accountcode = 'C00060'`).run();
+    const changed = await rig.run('customer-master');
+    expect(rig.web.prepare(`SELECT IsDisabled FROM Customer WHERE CustomerCode = 'C00060'`).pluck().get()).toBe(0);
+    expect(rig.web.prepare(`SELECT IsDisabled, CreditLimit FROM Customer WHERE CustomerCode = 'C00061'`).get()).toEqual({ IsDisabled: 1, CreditLimit: 123 });
+    expect(changed.summary.written).toBe(1);
+    const all = await rig.run('customer-master', { all: true });
+    expect(all.summary.details).toMatchObject({ disabledRemoved: 1 });
+    expect(rig.web.prepare(`SELECT IsDisabled, ErpStatus FROM Customer WHERE CustomerCode = 'C00060'`).get()).toEqual({ IsDisabled: 1, ErpStatus: 'C' });
+    expect(rig.web.prepare(`SELECT IsDisabled, Source FROM Customer WHERE CustomerCode = 'WEB-00001'`).get()).toEqual({ IsDisabled: 0, Source: 'WEB' });
+    expect(rig.web.prepare(`SELECT IsDisabled FROM Customer WHERE CustomerCode = 'C00061'`).pluck().get()).toBe(1);
+    const web = webCanonical(rig.webFile, `[Source] = 'ERP' AND [CustomerCode] <> 'C00060'`);
+    expect(checksum(web)).toBe(checksum(erpCanonical(rig.erpFile)));
+  });
+
+  it('a debtor whose name is longer than the web column is failed with its reason; the rest arrive', async () => {
+    const long = 'X'.repeat(75);
+    rig.erp.prepare(`UPDATE deb_master SET dr_name = ?, dr_date_last_changed = '2026-11-01T11:30:00Z' WHERE accountcode = 'C00070'`).run(long);
+    rig.erp.prepare(`UPDATE deb_master SET rep_code = 'R99', dr_date_last_changed = '2026-11-01T11:30:00Z' WHERE accountcode = 'C00071'`).run();
+    const out = await rig.run('customer-master');
+    expect(out.status).toBe('Partial');
+    expect(out.summary).toMatchObject({ failed: 1, written: 1 });
+    const failures = out.summary.details?.failures as Array<{ code: string; reason: string }>;
+    expect(failures).toEqual([{ code: 'C00070', reason: expect.stringMatching(/dr_name .*Customer\.Name.* 75 characters; the web column holds 60/) }]);
+    expect(rig.web.prepare(`SELECT RepCode FROM Customer WHERE CustomerCode = 'C00071'`).pluck().get()).toBe('R99');
+    expect(rig.web.prepare(`SELECT Name FROM Customer WHERE CustomerCode = 'C00070'`).pluck().get()).not.toBe(long);
+    const run = rig.web.prepare(`SELECT Status, Failed, Details FROM IntegrationRun WHERE Id = ?`).get(out.runId) as { Status: string; Failed: number; Details: string };
+    expect(run.Status).toBe('Partial');
+    expect(run.Failed).toBe(1);
+    expect(run.Details).toContain('C00070');
+    rig.erp.prepare(`UPDATE deb_master SET dr_name = 'Fixed Name Pty Ltd' WHERE accountcode = 'C00070'`).run();
+    expect((await rig.run('customer-master')).status).toBe('Succeeded');
+  });
+});
+
+describe('customer-master settings', () => {
+  it('a row the web database refuses fails alone: the page is written debtor by debtor', async () => {
+    const rig = await makeRig(path.join(dir, 'refuse'), 80, 8);
+    try {
+      rig.web.exec(`CREATE TRIGGER refuse_one BEFORE INSERT ON Customer WHEN NEW.CustomerCode = 'C00033' BEGIN SELECT RAISE(ABORT, 'refused by a web rule'); END`);
+      const out = await rig.run('customer-master', { all: true });
+      expect(out.status).toBe('Partial');
+      expect(out.summary).toMatchObject({ read: 81, written: 80, failed: 1 });
+      expect(out.summary.details?.failures).toEqual([{ code: 'C00033', reason: expect.stringContaining('refused by a web rule') }]);
+      expect(rig.web.prepare('SELECT COUNT(*) FROM Customer').pluck().get()).toBe(80);
+      expect(rig.web.prepare(`SELECT COUNT(*) FROM CustomerAddress WHERE CustomerCode = 'C00033'`).pluck().get()).toBe(0);
+      rig.web.exec('DROP TRIGGER refuse_one');
+      expect((await rig.run('customer-master')).summary).toMatchObject({ written: 1, failed: 0 });
+      expectWebEqualsErp(rig);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('runs the follow-on steps after the customer send (Send Customer Conversions)', async () => {
+    const rig = await makeRig(path.join(dir, 'steps'), 60, 2);
+    try {
+      const off = await rig.run('customer-master', { all: true });
+      expect(off.summary.details?.steps).toBeUndefined();
+      expect(rig.web.prepare('SELECT COUNT(*) FROM CustomerConversion').pluck().get()).toBe(0);
+      const on = await rig.run('customer-master', { settings: { sendCustomerConversions: true } });
+      const erpConversions = rig.erp.prepare('SELECT COUNT(*) FROM deb_conversion').pluck().get();
+      expect(erpConversions).toBeGreaterThan(0);
+      expect(on.summary.details?.steps).toMatchObject({ conversions: { read: erpConversions, written: erpConversions } });
+      expect(rig.web.prepare('SELECT COUNT(*) FROM CustomerConversion').pluck().get()).toBe(erpConversions);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('maps another ERP column through Customer Field Mappings, refuses a missing column by name, honours the inclusion filter', async () => {
+    const rig = await makeRig(path.join(dir, 'map'), 120, 5);
+    try {
+      const bad = await rig.run('customer-master', { all: true, settings: { customerFieldMappings: { Phone: 'dr_mobile' } } });
+      expect(bad.status).toBe('Failed');
+      expect(bad.error).toMatch(/no column "dr_mobile"/);
+      expect(rig.web.prepare('SELECT COUNT(*) FROM Customer').pluck().get()).toBe(0);
+
+      const out = await rig.run('customer-master', { all: true, settings: { customerFieldMappings: { Phone: 'fax' }, debtorInclusionFilter: 'dr_status = A' } });
+      expect(out.status).toBe('Succeeded');
+      const sent = rig.web.prepare(`SELECT CustomerCode FROM Customer ORDER BY 1`).pluck().all();
+      expect(sent).toEqual(rig.erp.prepare(`SELECT accountcode FROM deb_master WHERE dr_status = 'A' ORDER BY 1`).pluck().all());
+      const faxes = rig.erp.prepare(`SELECT accountcode, fax FROM deb_master WHERE dr_status = 'A' ORDER BY 1`).all() as Array<{ accountcode: string; fax: string }>;
+      const phones = rig.web.prepare(`SELECT CustomerCode AS accountcode, Phone AS fax FROM Customer ORDER BY 1`).all();
+      expect(phones).toEqual(faxes);
+
+      const badFilter = await rig.run('customer-master', { settings: { debtorInclusionFilter: 'colour = red' } });
+      expect(badFilter.status).toBe('Failed');
+      expect(badFilter.error).toMatch(/Debtor Inclusion Filter: unknown debtor column "colour"/);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('stops after the current batch when asked, and the next Send All resumes from its checkpoint', async () => {
+    const rig = await makeRig(path.join(dir, 'stop'), 300, 6);
+    try {
+      const ac = new AbortController();
+      let pages = 0;
+      const first = await runEvent('customer-master', { all: true }, {
+        erpDb: rig.erpDb,
+        webDb: rig.webDb,
+        settings: { ...rig.settings, batchSize: 50 },
+        logger: createLogger(),
+        signal: ac.signal,
+        onProgress: (p) => {
+          if (p.phase === 'debtors' && p.done > 0 && ++pages === 2) ac.abort();
+        },
+      });
+      expect(first.status).toBe('Stopped');
+      expect(first.summary.written).toBe(100);
+      expect(rig.web.prepare('SELECT COUNT(*) FROM Customer').pluck().get()).toBe(100);
+      const second = await rig.run('customer-master', { all: true, settings: { batchSize: 50 } });
+      expect(second.status).toBe('Succeeded');
+      expect(second.summary.details).toMatchObject({ resumedFrom: 'C00100' });
+      expect(second.summary.written).toBe(201);
+      expectWebEqualsErp(rig);
+      expect(rig.web.prepare(`SELECT COUNT(*) FROM IntegrationState WHERE [Key] = 'customer-master:send-all:resume'`).pluck().get()).toBe(0);
+    } finally {
+      await rig.close();
+    }
+  });
+});
