@@ -13,6 +13,7 @@ describe('run details kept within the column', () => {
     expect(text.length).toBeLessThanOrEqual(8000);
     const parsed = JSON.parse(text) as { truncated: string };
     expect(JSON.stringify(details).startsWith(parsed.truncated)).toBe(true);
-    expect(parsed.truncated.length).toBeGreaterThan(7000);
+    // Quotes and backslashes are escaped again inside the string, so the kept head is shorter than the limit.
+    expect(parsed.truncated.length).toBeGreaterThan(5000);
   });
 });
