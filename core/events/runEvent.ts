@@ -31,6 +31,21 @@ export interface RunOutcome {
 
 const clip = (s: string | undefined, n: number) => (s && s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
+/**
+ * JSON of at most `max` characters that still parses: a value too large for the column is kept as the start of
+ * its text under `truncated`, so run history and the UI can always read the Details column.
+ */
+export function jsonWithin(value: unknown, max: number): string {
+  const text = JSON.stringify(value);
+  if (text.length <= max) return text;
+  let head = text.slice(0, max - 40);
+  for (;;) {
+    const out = JSON.stringify({ truncated: head });
+    if (out.length <= max) return out;
+    head = head.slice(0, head.length - (out.length - max) - 1);
+  }
+}
+
 /** Writes a line to IntegratorEventLog when Log Integrator Events On Web is on. Never fails the run. */
 export async function logOnWeb(deps: RunEventDeps, event: string, runId: number | null, level: string, message: string, details?: unknown): Promise<void> {
   if (!deps.settings.logIntegratorEventsOnWeb) return;
@@ -42,7 +57,7 @@ export async function logOnWeb(deps: RunEventDeps, event: string, runId: number 
         event,
         level,
         message: clip(message, 2000),
-        details: details === undefined ? null : clip(JSON.stringify(details), 8000),
+        details: details === undefined ? null : jsonWithin(details, 8000),
         runId,
       },
     );
@@ -123,7 +138,7 @@ export async function runEvent(name: EventName, options: Partial<RunOptions>, de
         skipped: summary.skipped,
         failed: summary.failed,
         error: clip(error, 2000) ?? null,
-        details: summary.details ? clip(JSON.stringify(summary.details), 8000) : null,
+        details: summary.details ? jsonWithin(summary.details, 8000) : null,
       },
     );
   } catch (err) {

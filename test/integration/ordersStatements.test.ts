@@ -15,7 +15,7 @@ describe('activation, Get Orders and Statements', () => {
     CUSTOMER_ACTIONS.activate.run({ webDb: rig.webDb, erpDb: async () => rig.erpDb, settings: rig.settings, logger: createLogger(), now: () => NOW }, code);
   const erpOrders = (codes: string[], since = WINDOW_START) =>
     rig.erp.prepare(`SELECT so_order_no FROM sales_order WHERE accountcode IN (${codes.map(() => '?').join(',')}) AND so_date_stamp >= ? ORDER BY 1`).pluck().all(...codes, since);
-  const webOrders = () => rig.web.prepare(`SELECT OrderNo FROM SalesOrder ORDER BY 1`).pluck().all();
+  const webOrders = () => rig.web.prepare(`SELECT OrderNo FROM SalesOrder WHERE Source = 'ERP' ORDER BY 1`).pluck().all();
 
   beforeAll(async () => {
     rig = await makeRig(path.join(dir, 'o'), 150, 4);
@@ -43,10 +43,10 @@ describe('activation, Get Orders and Statements', () => {
     expect(rig.web.prepare(`SELECT ActiveStatus FROM Customer WHERE CustomerCode = ?`).pluck().get(a)).toBe('Active');
     expect(out.summary.details).toMatchObject({ promoted: 1 });
     await expect(activate(a)).rejects.toThrow(/already active/);
-    const lines = rig.web.prepare(`SELECT COUNT(*) FROM SalesOrderLine`).pluck().get();
+    const lines = rig.web.prepare(`SELECT COUNT(*) FROM SalesOrderLine l JOIN SalesOrder o ON o.OrderNo = l.OrderNo WHERE o.Source = 'ERP'`).pluck().get();
     const erpLines = rig.erp.prepare(`SELECT COUNT(*) FROM sales_order_line WHERE so_order_no IN (${(webOrders() as string[]).map(() => '?').join(',')})`).pluck().get(...(webOrders() as string[]));
     expect(lines).toBe(erpLines);
-    const shipped = rig.web.prepare(`SELECT Status, IsShipped FROM SalesOrder`).all() as Array<{ Status: string; IsShipped: number }>;
+    const shipped = rig.web.prepare(`SELECT Status, IsShipped FROM SalesOrder WHERE Source = 'ERP'`).all() as Array<{ Status: string; IsShipped: number }>;
     for (const o of shipped) expect(o.IsShipped, o.Status).toBe(['80', '90'].includes(o.Status) ? 1 : 0);
     expect((await rig.run('orders')).summary).toMatchObject({ written: 0 });
   });
