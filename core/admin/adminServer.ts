@@ -187,6 +187,10 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
   app.put(API.settings, async (req) => {
     const body = coerceBody(SettingsBodySchema.parse(req.body ?? {}));
     const fieldErrors = validateSettings(body);
+    // An empty or short token would lock every admin out after the next restart.
+    if ('adminToken' in body && typeof body.adminToken === 'string' && body.adminToken.length < 16) {
+      fieldErrors.push({ key: 'adminToken', label: SETTINGS_BY_KEY.get('adminToken')!.label, message: 'must be at least 16 characters' });
+    }
     if (fieldErrors.length) {
       throw new HttpError(400, `${fieldErrors.length === 1 ? 'a setting is' : `${fieldErrors.length} settings are`} not valid: ${fieldErrors.map(formatFieldError).join('; ')}`, fieldErrors);
     }

@@ -152,6 +152,8 @@ describe('admin API', () => {
     expect(keys).toEqual(['httpPort', 'noSuchKey', 'ordersSchedule']);
     expect((r.body as { error: string }).error).toMatch(/HTTP Port/);
     expect(fs.readFileSync(file, 'utf8')).toBe(before);
+    const lockout = await api('PUT', API.settings, { adminToken: '' });
+    expect(lockout).toMatchObject({ status: 400, body: { fieldErrors: [{ key: 'adminToken', message: 'must be at least 16 characters' }] } });
     const v = await api('POST', API.settingsValidate, { httpPort: 70000 });
     expect(v.body).toMatchObject({ ok: false, fieldErrors: [{ key: 'httpPort' }] });
     expect((await api('POST', API.settingsValidate, { httpPort: '8086' })).body).toEqual({ ok: true, fieldErrors: [] });
