@@ -38,6 +38,8 @@ export interface IntegratorOptions {
   retryMaxMs?: number;
   /** An interval schedule first runs this long after start. */
   firstRunDelayMs?: number;
+  /** A due event whose work is part of a run in progress looks again after this long. */
+  blockedRecheckMs?: number;
   now?(): Date;
 }
 
@@ -72,6 +74,15 @@ export interface RunRequestResult {
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Events that never run beside each other: Customer Master runs Customer Conversions as its follow-on step
+ * (Send Customer Conversions), so a standalone conversions run beside it would be a second run of one event.
+ */
+const EXCLUSIVE: Partial<Record<EventName, EventName[]>> = {
+  'customer-master': ['conversions'],
+  conversions: ['customer-master'],
+};
 
 /** The IntegrationRun mode, named as runEvent names it. */
 const runMode = (name: EventName, all: boolean) => (name === 'customer-master' || name === 'orders' ? (all ? 'SendAll' : 'SendChanged') : all ? 'All' : 'Changed');
@@ -366,6 +377,13 @@ export class Integrator extends EventEmitter {
     st.timer = setTimeout(() => {
       st.timer = null;
       if (this.now().getTime() + 50 < at.getTime()) return this.scheduleNext(st);
+      const blocker = this.blockedBy(st.name);
+      if (blocker) {
+        // Its work is part of a run in progress: look again shortly instead of running beside it.
+        st.retryAt = new Date(this.now().getTime() + (this.options.blockedRecheckMs ?? 5000));
+        this.logger.debug({ event: st.name, blocker }, `${EVENT_LABELS[st.name]} waits for ${EVENT_LABELS[blocker]}`);
+        return this.scheduleNext(st);
+      }
       const retry = st.retryAt !== null && at === st.retryAt;
       this.launch(st, { all: false }, retry ? 'retry' : 'schedule');
     }, ms);
@@ -379,6 +397,8 @@ export class Integrator extends EventEmitter {
     if (this.stateValue !== 'running' || !st) return { accepted: false, event: name, message: `the integrator is ${this.stateValue}`, done: null, runId: null };
     if (st.running) return { accepted: false, event: name, message: `${label} is already running`, done: null, runId: null };
     if (!EVENTS[name]) return { accepted: false, event: name, message: `${label} is not available in this edition`, done: null, runId: null };
+    const blocker = this.blockedBy(name);
+    if (blocker) return { accepted: false, event: name, message: `${label} waits: ${EVENT_LABELS[blocker]} is running and includes its work`, done: null, runId: null };
     const done = this.launch(st, { all: options.all ?? false }, 'manual');
     const runId = new Promise<number | null>((resolve) => {
       const onProgress = () => {
@@ -512,6 +532,11 @@ export class Integrator extends EventEmitter {
     }
     this.emit('run', st.lastRun);
     return outcome;
+  }
+
+  private blockedBy(name: EventName): EventName | null {
+    for (const other of EXCLUSIVE[name] ?? []) if (this.events.get(other)?.running) return other;
+    return null;
   }
 
   /** Progress of every run in flight. */

@@ -81,6 +81,28 @@ describe('the running integrator', () => {
     expect(webRows(s.web, 'SELECT COUNT(*) AS n FROM dst')[0].n).toBe(60);
   });
 
+  it('conversions never run beside Customer Master, which includes them as its follow-on step', async () => {
+    const s = install(root, 'exclusive', 300, { conversionsSchedule: 'every 1s' });
+    EVENTS['customer-master'] = copyEvent('customer-master', { batch: 20, pauseMs: 60 });
+    const conversions = flakyEvent('conversions', 0);
+    EVENTS.conversions = conversions;
+    const integrator = make(s.file, { firstRunDelayMs: 300, blockedRecheckMs: 100 });
+    await integrator.start();
+    const cm = integrator.runNow('customer-master');
+    expect(cm.accepted).toBe(true);
+    const refused = integrator.runNow('conversions');
+    expect(refused).toMatchObject({ accepted: false, message: 'Customer Conversions waits: Customer Master is running and includes its work' });
+    const cmOutcome = await cm.done!;
+    expect(cmOutcome.status).toBe('Succeeded');
+    expect(conversions.calls).toBe(0);
+    // The schedule was due during the run (after 300 ms); it waited and ran once Customer Master had ended.
+    await until('conversions after it', () => conversions.calls >= 1, 5000);
+    const runs = webRows(s.web, 'SELECT Event, StartedAt, FinishedAt FROM IntegrationRun ORDER BY Id');
+    expect(runs[0].Event).toBe('customer-master');
+    expect(runs[1].Event).toBe('conversions');
+    expect(String(runs[1].StartedAt) >= String(runs[0].FinishedAt)).toBe(true);
+  });
+
   it('stop lets the running batch finish: the web DB holds whole batches and the next run converges', async () => {
     const s = install(root, 'stop', 400);
     EVENTS.statements = copyEvent('statements', { batch: 25, pauseMs: 40 });
