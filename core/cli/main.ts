@@ -8,9 +8,10 @@ import * as demo from './commands/demo.js';
 import * as settings from './commands/settings.js';
 import * as exportLogs from './commands/exportLogs.js';
 import * as customer from './commands/customer.js';
+import * as run from './commands/run.js';
 
 /** Each capability registers its own commands here. */
-const COMMANDS: Array<{ register(program: Command, ctx: CliContext): void }> = [demo, settings, customer, exportLogs];
+const COMMANDS: Array<{ register(program: Command, ctx: CliContext): void }> = [demo, settings, customer, exportLogs, run];
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('integrator')

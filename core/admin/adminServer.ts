@@ -1,0 +1,350 @@
+// The admin API (SPEC 10) and the static UI. Loopback only, a per-install Bearer token on every /api route,
+// a Host-header check against DNS rebinding, and one error handler that keeps 5xx details in the log.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { z, ZodError } from 'zod';
+import {
+  API,
+  CUSTOMER_ACTIONS as CUSTOMER_ACTION_NAMES,
+  CustomersQuerySchema,
+  SettingsBodySchema,
+  TestPricingRequestSchema,
+  type ErrorBody,
+} from '../contracts/adminApi.js';
+import { EventNameSchema } from '../contracts/events.js';
+import { SETTINGS, SETTINGS_BY_KEY, SETTING_GROUPS, coerceSettingInput, validateSettings, formatFieldError, type SettingsValues } from '../contracts/settings.schema.js';
+import { saveSettings, SettingsError, scrub, secretsOf } from '../settings/settingsFile.js';
+import type { Integrator } from '../worker/integrator.js';
+import { CUSTOMER_ACTIONS, ActionError } from '../customers/actions.js';
+import { listBlockedUsers } from '../customers/blockedUsers.js';
+import type { Db } from '../db/db.js';
+import { openDb } from '../db/openDb.js';
+import { FatalError, RetryableError, userMessage } from '../errors.js';
+import { DsnError } from '../db/dsn.js';
+import { exportLogs, logsDir } from '../logging/exportLogs.js';
+import { logFile, type Logger } from '../logging/logger.js';
+import { getCustomer, listConversions, listRuns, searchCustomers, tailLog } from './queries.js';
+import { CSP, DEFAULT_UI_DIR, resolveUiFile } from './static.js';
+
+export interface AdminServerOptions {
+  integrator: Integrator;
+  logger: Logger;
+  /** Folder of the built UI (default renderer/dist). */
+  uiDir?: string;
+  /** Host names accepted in the Host header besides 127.0.0.1, localhost and ::1. */
+  allowedHosts?: readonly string[];
+}
+
+/** A refusal with its HTTP status and one clear sentence. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly fieldErrors?: ErrorBody['fieldErrors'],
+  ) {
+    super(message);
+  }
+}
+
+const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
+
+/** The host name of a Host header, without the port ("[::1]:8090" -> "::1"). */
+export function hostName(header: string | undefined): string | null {
+  if (!header) return null;
+  const h = header.trim().toLowerCase();
+  if (h.startsWith('[')) {
+    const end = h.indexOf(']');
+    return end > 0 ? h.slice(1, end) : null;
+  }
+  return h.replace(/:\d+$/, '');
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = crypto.createHash('sha256').update(a).digest();
+  const y = crypto.createHash('sha256').update(b).digest();
+  return crypto.timingSafeEqual(x, y) && a.length === b.length;
+}
+
+const RunQuerySchema = z.object({ all: z.enum(['1', 'true', '0', 'false']).optional() });
+const RunsQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).optional(), event: z.string().max(40).optional() });
+const ConversionsQuerySchema = z.object({ status: z.enum(['Pending', 'Processed', 'Failed']).optional(), limit: z.coerce.number().int().min(1).max(2000).optional() });
+const TailQuerySchema = z.object({ lines: z.coerce.number().int().min(1).max(5000).optional(), level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).optional() });
+
+/** Values typed in a form arrive as text: turn them into the setting's type so validation judges the value. */
+function coerceBody(body: Record<string, unknown>): SettingsValues {
+  const out: SettingsValues = {};
+  for (const [k, v] of Object.entries(body)) {
+    const def = SETTINGS_BY_KEY.get(k);
+    out[k] = def && typeof v === 'string' && ['boolean', 'integer', 'port', 'json'].includes(def.type) ? coerceSettingInput(def, v) : v;
+  }
+  return out;
+}
+
+export async function buildAdminServer(options: AdminServerOptions): Promise<FastifyInstance> {
+  const { integrator } = options;
+  const logger = options.logger.child({ component: 'admin' });
+  const uiDir = options.uiDir ?? DEFAULT_UI_DIR;
+  const allowed = new Set([...LOOPBACK, ...(options.allowedHosts ?? []).map((h) => h.toLowerCase())]);
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
+  const streams = new Set<FastifyReply>();
+
+  const token = () => String(integrator.applied.adminToken ?? '');
+  const secrets = () => secretsOf(integrator.applied);
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('Content-Security-Policy', CSP);
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('X-Frame-Options', 'DENY');
+    reply.header('Referrer-Policy', 'no-referrer');
+    reply.header('Cache-Control', 'no-store');
+    const host = hostName(req.headers.host);
+    if (!host || !allowed.has(host)) throw new HttpError(403, 'Host header not allowed: open the admin UI at http://127.0.0.1:<port>/');
+    if (!req.url.startsWith('/api/') && req.url !== '/api') return;
+    const header = req.headers.authorization ?? '';
+    let given = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? '';
+    // EventSource cannot send headers: the progress stream alone takes the token as a query parameter.
+    if (!given && req.url.startsWith(`${API.progress}/stream`)) given = String((req.query as Record<string, unknown>)?.token ?? '');
+    const expected = token();
+    if (!given || !expected || !safeEqual(given, expected)) {
+      reply.header('WWW-Authenticate', 'Bearer');
+      throw new HttpError(401, 'missing or wrong admin token (Authorization: Bearer <token>)');
+    }
+  });
+
+  app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
+    let status = 500;
+    let body: ErrorBody = { error: 'internal error: see the integrator log' };
+    if (err instanceof HttpError) {
+      status = err.statusCode;
+      body = { error: err.message, ...(err.fieldErrors ? { fieldErrors: err.fieldErrors } : {}) };
+    } else if (err instanceof ZodError) {
+      status = 400;
+      body = { error: err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') };
+    } else if (err instanceof ActionError) {
+      status = err.status;
+      body = { error: err.message };
+    } else if (err instanceof SettingsError) {
+      status = err.fieldErrors.length ? 400 : 409;
+      body = { error: err.message, ...(err.fieldErrors.length ? { fieldErrors: err.fieldErrors } : {}) };
+    } else if (err instanceof RetryableError || err instanceof DsnError) {
+      // A database that is away right now: say which and why, without secrets.
+      status = 503;
+      body = { error: scrub(userMessage(err), secrets()) };
+    } else if (err instanceof FatalError) {
+      status = 500;
+      body = { error: scrub(userMessage(err), secrets()) };
+    } else {
+      const e = err as { statusCode?: number; message?: string };
+      if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+        status = e.statusCode;
+        body = { error: e.message ?? 'bad request' };
+      }
+    }
+    if (status >= 500) logger.error({ err, url: req.url, method: req.method }, 'admin request failed');
+    void reply.status(status).type('application/json; charset=utf-8').send(body);
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    if (req.url.startsWith('/api/') || req.method !== 'GET') return reply.status(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` });
+    const file = resolveUiFile(uiDir, req.url);
+    if (!file) return reply.status(404).type('text/plain; charset=utf-8').send('not found');
+    return reply.status(file.status).type(file.type).send(file.body);
+  });
+
+  app.get('/', (_req, reply) => {
+    const file = resolveUiFile(uiDir, '/index.html')!;
+    return reply.type(file.type).send(file.body);
+  });
+
+  app.get(API.status, async () => integrator.status());
+
+  app.get(API.settings, async () => integrator.saved().values);
+
+  app.get(API.settingsSchema, async () => ({ groups: SETTING_GROUPS, settings: SETTINGS }));
+
+  app.post(API.settingsValidate, async (req) => {
+    const body = coerceBody(SettingsBodySchema.parse(req.body ?? {}));
+    const fieldErrors = validateSettings(body);
+    return { ok: fieldErrors.length === 0, fieldErrors };
+  });
+
+  app.put(API.settings, async (req) => {
+    const body = coerceBody(SettingsBodySchema.parse(req.body ?? {}));
+    const fieldErrors = validateSettings(body);
+    if (fieldErrors.length) {
+      throw new HttpError(400, `${fieldErrors.length === 1 ? 'a setting is' : `${fieldErrors.length} settings are`} not valid: ${fieldErrors.map(formatFieldError).join('; ')}`, fieldErrors);
+    }
+    saveSettings(integrator.settings.file, body);
+    const pendingChanges = integrator.pendingChanges();
+    logger.info({ keys: Object.keys(body) }, 'settings saved from the admin UI');
+    return { saved: Object.keys(body).sort(), restartRequired: pendingChanges.length > 0, pendingChanges };
+  });
+
+  app.post(API.restart, async (_req, reply) => {
+    const before = integrator.pendingChanges();
+    void integrator.restart('restart from the admin UI').catch((err) => logger.error({ err: userMessage(err) }, 'restart failed'));
+    return reply.status(202).send({ accepted: true, applying: before, message: before.length ? `restarting to apply ${before.join(', ')}` : 'restarting' });
+  });
+
+  app.post('/api/events/:event/run', async (req, reply) => {
+    const parsed = EventNameSchema.safeParse((req.params as { event: string }).event);
+    if (!parsed.success) throw new HttpError(404, `unknown event "${(req.params as { event: string }).event}"`);
+    const q = RunQuerySchema.parse(req.query ?? {});
+    const all = q.all === '1' || q.all === 'true';
+    const r = integrator.runNow(parsed.data, { all });
+    if (r.done) void r.done.catch(() => undefined);
+    return reply.status(r.accepted ? 202 : 409).send({ accepted: r.accepted, event: parsed.data, runId: null, message: r.message });
+  });
+
+  app.get(API.progress, async () => ({ progress: integrator.progress(), running: integrator.status().events.filter((e) => e.running).map((e) => e.event) }));
+
+  app.get(`${API.progress}/stream`, (req, reply) => {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      'Content-Security-Policy': CSP,
+      'X-Content-Type-Options': 'nosniff',
+    });
+    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const onProgress = (p: unknown) => send('progress', p);
+    const onRun = (r: unknown) => send('run', r);
+    const onState = (s: unknown) => send('state', s);
+    send('progress', integrator.progress());
+    integrator.on('progress', onProgress);
+    integrator.on('run', onRun);
+    integrator.on('state', onState);
+    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    streams.add(reply);
+    req.raw.on('close', () => {
+      clearInterval(ping);
+      integrator.off('progress', onProgress);
+      integrator.off('run', onRun);
+      integrator.off('state', onState);
+      streams.delete(reply);
+    });
+  });
+
+  app.get(API.runs, async (req) => {
+    const q = RunsQuerySchema.parse(req.query ?? {});
+    return { runs: await integrator.withWeb((db) => listRuns(db, { limit: q.limit ?? 100, event: q.event })) };
+  });
+
+  app.get(API.customers, async (req) => {
+    const q = CustomersQuerySchema.parse(req.query ?? {});
+    return integrator.withWeb((db) => searchCustomers(db, q));
+  });
+
+  app.get('/api/customers/:code', async (req) => {
+    const { code } = req.params as { code: string };
+    const customer = await integrator.withWeb((db) => getCustomer(db, code));
+    if (!customer) throw new HttpError(404, `customer ${code} not found`);
+    return { customer };
+  });
+
+  app.post('/api/customers/:code/:action', async (req) => {
+    const { code, action: actionName } = req.params as { code: string; action: string };
+    const action = CUSTOMER_ACTIONS[actionName];
+    if (!action) {
+      const known = (CUSTOMER_ACTION_NAMES as readonly string[]).includes(actionName);
+      throw new HttpError(known ? 501 : 404, known ? `customer action "${actionName}" is not available in this edition` : `unknown customer action "${actionName}" (one of: ${Object.keys(CUSTOMER_ACTIONS).join(', ') || 'none'})`);
+    }
+    return integrator.withWeb(async (webDb) => {
+      let erpDb: Db | undefined;
+      try {
+        const message = await action.run(
+          {
+            webDb,
+            erpDb: async () => (erpDb ??= await openDb(String(integrator.applied.erpDsn), { baseDir: integrator.settings.dir })),
+            settings: integrator.applied,
+            logger: logger.child({ action: actionName, customer: code }),
+            now: () => new Date(),
+          },
+          code,
+        );
+        logger.info({ action: actionName, customer: code }, message);
+        const customer = await getCustomer(webDb, code);
+        if (!customer) throw new HttpError(404, `customer ${code} not found`);
+        return { customer, message };
+      } finally {
+        await erpDb?.close();
+      }
+    });
+  });
+
+  app.get(API.blockedUsers, async () => ({ users: await integrator.withWeb((db) => listBlockedUsers(db)) }));
+
+  app.get(API.conversions, async (req) => {
+    const q = ConversionsQuerySchema.parse(req.query ?? {});
+    return integrator.withWeb((db) => listConversions(db, { status: q.status, limit: q.limit ?? 500 }));
+  });
+
+  app.post(API.testPricing, async (req) => {
+    const body = TestPricingRequestSchema.parse(req.body ?? {});
+    const svc = integrator.pricingService();
+    if (!svc) {
+      const why = integrator.status().pricingListener.error;
+      throw new HttpError(503, `the pricing listener is not running${why ? ` (${why})` : ''}: turn on Enable Live Pricing/Availability Listener and restart`);
+    }
+    const started = performance.now();
+    const answer = await svc.price(body);
+    return { ...answer, tookMs: Math.round((performance.now() - started) * 100) / 100 };
+  });
+
+  app.get(API.checkConfig, async () => {
+    // The configuration check is its own capability; it answers here once it is part of the build.
+    const modulePath = '../customers/checkConfig.js';
+    let mod: { runConfigCheck?: (s: unknown) => Promise<unknown> };
+    try {
+      mod = (await import(modulePath)) as typeof mod;
+    } catch {
+      throw new HttpError(501, 'the configuration check is not available in this edition');
+    }
+    if (typeof mod.runConfigCheck !== 'function') throw new HttpError(501, 'the configuration check is not available in this edition');
+    return mod.runConfigCheck(integrator.settings);
+  });
+
+  app.get(API.logsTail, async (req) => {
+    const q = TailQuerySchema.parse(req.query ?? {});
+    const lines = tailLog(logFile(logsDir(integrator.settings)), { lines: q.lines ?? 200, level: q.level });
+    return { lines: lines.map((l) => ({ ...l, msg: scrub(l.msg, secrets()) })) };
+  });
+
+  app.get(API.logsExport, async (_req, reply) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'integrator-export-'));
+    try {
+      const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+      const name = `integrator-logs-${stamp}.zip`;
+      const r = await exportLogs(integrator.settings, path.join(dir, name));
+      const body = fs.readFileSync(r.file);
+      return reply.type('application/zip').header('Content-Disposition', `attachment; filename="${name}"`).send(body);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  app.addHook('preClose', async () => {
+    for (const s of streams) s.raw.end();
+    streams.clear();
+  });
+
+  return app;
+}
+
+/** Listens on 127.0.0.1 (port 0 picks a free one) and returns the base URL with the real port. */
+export async function listenAdmin(app: FastifyInstance, port: number, host = '127.0.0.1'): Promise<string> {
+  await app.listen({ port, host });
+  const addr = app.server.address();
+  const real = typeof addr === 'object' && addr ? addr.port : port;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${real}`;
+}
+
+/** The admin token of an install: the saved one, or a new random one saved now (first start). */
+export function newAdminToken(): string {
+  return crypto.randomBytes(24).toString('base64url');
+}

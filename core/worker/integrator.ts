@@ -1,0 +1,537 @@
+// The running Integrator: every registered event on its own schedule, the services (pricing listener, ERP
+// listener), stop / restart, and the applied-vs-saved settings. It runs with the settings it started with;
+// saved changes show as pending until Restart (or the nightly restart) applies them.
+import { EventEmitter } from 'node:events';
+import type { Db } from '../db/db.js';
+import { openDb } from '../db/openDb.js';
+import { redactDsn } from '../db/dsn.js';
+import { migrate } from '../db/schema.js';
+import { WEB_MIGRATIONS } from '../web/webSchema.js';
+import type { Logger } from '../logging/logger.js';
+import { EVENT_LABELS, EVENT_NAMES, EVENT_SCHEDULE_KEYS, type EventName, type Progress, type RunRecord } from '../contracts/events.js';
+import type { Status } from '../contracts/adminApi.js';
+import type { SettingsValues } from '../contracts/settings.schema.js';
+import { loadSettings, diffSettings, type LoadedSettings } from '../settings/settingsFile.js';
+import { EVENTS } from '../events/registry.js';
+import { runEvent, markInterruptedRuns, type RunOutcome } from '../events/runEvent.js';
+import { emptySummary } from '../events/types.js';
+import { isRetryable, userMessage } from '../errors.js';
+import { SERVICES, type RunningService, type Service, type TestPricingRequest } from './service.js';
+import { backoffMs, nextDailyAt, nextRunAt, parseSchedule, type Schedule } from './schedule.js';
+import { VERSION } from '../version.js';
+import type { PriceAnswer } from '../contracts/adminApi.js';
+
+export type IntegratorState = Status['state'];
+
+export interface IntegratorOptions {
+  settingsFile: string;
+  foreground: boolean;
+  logger: Logger;
+  /** Services to start (default: SERVICES). */
+  services?: readonly Service[];
+  /** Retry of a retryable failure: first delay, doubling up to max. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** An interval schedule first runs this long after start. */
+  firstRunDelayMs?: number;
+  now?(): Date;
+}
+
+interface EventState {
+  name: EventName;
+  schedule: Schedule;
+  scheduleText: string;
+  timer: NodeJS.Timeout | null;
+  nextRunAt: Date | null;
+  lastStart: Date | null;
+  running: Promise<RunOutcome> | null;
+  abort: AbortController | null;
+  lastRun: RunRecord | null;
+  lastError: string | null;
+  attempts: number;
+  retryAt: Date | null;
+}
+
+interface Health {
+  ok: boolean;
+  error: string | null;
+}
+
+export interface RunRequestResult {
+  accepted: boolean;
+  event: EventName;
+  message: string;
+  /** Settles with the outcome when accepted. */
+  done: Promise<RunOutcome> | null;
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class Integrator extends EventEmitter {
+  private stateValue: IntegratorState = 'stopped';
+  private settingsValue: LoadedSettings;
+  private startedAt: Date | null = null;
+  private readonly events = new Map<EventName, EventState>();
+  private readonly progressByEvent = new Map<EventName, Progress>();
+  private running: RunningService[] = [];
+  private serviceErrors = new Map<string, string>();
+  private nightlyTimer: NodeJS.Timeout | null = null;
+  private nightlyAt: Date | null = null;
+  private health: { erp: Health; web: Health } = { erp: { ok: false, error: 'not checked yet' }, web: { ok: false, error: 'not checked yet' } };
+  private transition: Promise<void> = Promise.resolve();
+  lastRestartError: string | null = null;
+
+  constructor(private readonly options: IntegratorOptions) {
+    super();
+    this.settingsValue = loadSettings(options.settingsFile);
+  }
+
+  private get logger(): Logger {
+    return this.options.logger;
+  }
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  get state(): IntegratorState {
+    return this.stateValue;
+  }
+
+  /** The settings this integrator runs with. */
+  get applied(): SettingsValues {
+    return this.settingsValue.values;
+  }
+
+  get settings(): LoadedSettings {
+    return this.settingsValue;
+  }
+
+  get foreground(): boolean {
+    return this.options.foreground;
+  }
+
+  /** What the running services expose, e.g. { 'Pricing listener': 'http://127.0.0.1:8085' }. */
+  get endpoints(): Record<string, string> {
+    return Object.assign({}, ...this.running.map((s) => s.endpoints));
+  }
+
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const next = this.transition.then(fn, fn);
+    this.transition = next.catch(() => undefined);
+    return next;
+  }
+
+  start(): Promise<void> {
+    return this.serial(() => this.startNow());
+  }
+
+  stop(): Promise<void> {
+    return this.serial(() => this.stopNow('stopping'));
+  }
+
+  /** Lets every running batch finish, reloads the saved settings and starts again with them. */
+  restart(reason = 'restart requested'): Promise<void> {
+    return this.serial(async () => {
+      this.logger.info({ reason }, 'integrator restarting');
+      await this.stopNow('restarting');
+      try {
+        this.settingsValue = loadSettings(this.options.settingsFile);
+        this.lastRestartError = null;
+      } catch (err) {
+        // A broken saved file never stops the integrator: it keeps the settings it had.
+        this.lastRestartError = `saved settings not applied: ${userMessage(err)}`;
+        this.logger.error(this.lastRestartError);
+      }
+      await this.startNow();
+    });
+  }
+
+  private async startNow(): Promise<void> {
+    if (this.stateValue === 'running') return;
+    this.stateValue = 'starting';
+    const s = this.applied;
+    await this.prepareWeb();
+    await this.checkErp();
+    await this.startServices();
+    for (const name of EVENT_NAMES) {
+      const text = String(s[EVENT_SCHEDULE_KEYS[name]] ?? 'off');
+      let schedule: Schedule;
+      try {
+        schedule = parseSchedule(text);
+      } catch {
+        schedule = { kind: 'off' };
+      }
+      const previous = this.events.get(name);
+      const st: EventState = {
+        name,
+        schedule,
+        scheduleText: text,
+        timer: null,
+        nextRunAt: null,
+        lastStart: null,
+        running: null,
+        abort: null,
+        lastRun: previous?.lastRun ?? null,
+        lastError: previous?.lastError ?? null,
+        attempts: 0,
+        retryAt: null,
+      };
+      this.events.set(name, st);
+    }
+    this.startedAt = this.now();
+    this.stateValue = 'running';
+    for (const st of this.events.values()) this.scheduleNext(st);
+    this.scheduleNightly();
+    this.logger.info({ foreground: this.foreground, events: [...this.events.values()].filter((e) => e.nextRunAt).map((e) => `${e.name} ${e.scheduleText}`) }, 'integrator started');
+    this.emit('state', this.stateValue);
+  }
+
+  private async stopNow(next: 'stopping' | 'restarting'): Promise<void> {
+    if (this.stateValue === 'stopped') return;
+    this.stateValue = next;
+    this.emit('state', this.stateValue);
+    if (this.nightlyTimer) clearTimeout(this.nightlyTimer);
+    this.nightlyTimer = null;
+    this.nightlyAt = null;
+    const waits: Array<Promise<unknown>> = [];
+    for (const st of this.events.values()) {
+      if (st.timer) clearTimeout(st.timer);
+      st.timer = null;
+      st.nextRunAt = null;
+      st.retryAt = null;
+      if (st.running) {
+        this.logger.info({ event: st.name }, `${EVENT_LABELS[st.name]}: finishing the current batch before stopping`);
+        st.abort?.abort();
+        waits.push(st.running);
+      }
+    }
+    await Promise.allSettled(waits);
+    for (const svc of this.running.splice(0)) {
+      try {
+        await svc.close();
+      } catch (err) {
+        this.logger.warn({ service: svc.name, err: userMessage(err) }, 'service did not close cleanly');
+      }
+    }
+    for (const db of this.serviceDbs.splice(0)) await db.close().catch(() => undefined);
+    this.stateValue = 'stopped';
+    this.startedAt = null;
+    this.logger.info(next === 'restarting' ? 'integrator stopped for restart' : 'integrator stopped');
+    this.emit('state', this.stateValue);
+  }
+
+  private serviceDbs: Db[] = [];
+
+  private async openWeb(create = false): Promise<Db> {
+    return openDb(String(this.applied.webDsn), { baseDir: this.settingsValue.dir, create });
+  }
+
+  private async openErp(): Promise<Db> {
+    return openDb(String(this.applied.erpDsn), { baseDir: this.settingsValue.dir });
+  }
+
+  private async prepareWeb(): Promise<void> {
+    try {
+      const web = await this.openWeb(true);
+      try {
+        await migrate(web, WEB_MIGRATIONS);
+        const ghosts = await markInterruptedRuns(web, this.now());
+        if (ghosts) this.logger.warn({ runs: ghosts }, 'runs left unfinished by a previous process were marked Failed');
+      } finally {
+        await web.close();
+      }
+      this.health.web = { ok: true, error: null };
+    } catch (err) {
+      this.health.web = { ok: false, error: userMessage(err) };
+      this.logger.error({ err: userMessage(err) }, 'web database not available; runs will retry');
+    }
+  }
+
+  private async checkErp(): Promise<void> {
+    try {
+      const erp = await this.openErp();
+      await erp.close();
+      this.health.erp = { ok: true, error: null };
+    } catch (err) {
+      this.health.erp = { ok: false, error: userMessage(err) };
+      this.logger.error({ err: userMessage(err) }, 'ERP database not available; runs will retry');
+    }
+  }
+
+  private async startServices(): Promise<void> {
+    this.serviceErrors = new Map();
+    const services = (this.options.services ?? SERVICES).filter((svc) => {
+      try {
+        return svc.enabled(this.applied);
+      } catch {
+        return false;
+      }
+    });
+    if (!services.length) return;
+    let erpDb: Db | undefined;
+    let webDb: Db | undefined;
+    try {
+      erpDb = await this.openErp();
+      this.serviceDbs.push(erpDb);
+      webDb = await this.openWeb();
+      this.serviceDbs.push(webDb);
+    } catch (err) {
+      for (const svc of services) this.serviceErrors.set(svc.name, `not started: ${userMessage(err)}`);
+      this.logger.error({ err: userMessage(err) }, 'services not started');
+      return;
+    }
+    for (const svc of services) {
+      try {
+        const r = await svc.start({ erpDb, webDb, settings: this.applied, logger: this.logger.child({ service: svc.name }) });
+        this.running.push(r);
+        this.logger.info({ service: svc.name, endpoints: r.endpoints }, `${svc.name} started`);
+      } catch (err) {
+        this.serviceErrors.set(svc.name, userMessage(err));
+        this.logger.error({ service: svc.name, err: userMessage(err) }, `${svc.name} did not start`);
+      }
+    }
+  }
+
+  private scheduleNightly(): void {
+    const at = nextDailyAt(this.applied.nightlyRestartTime, this.now());
+    this.nightlyAt = at;
+    if (!at) return;
+    const arm = () => {
+      const ms = (this.nightlyAt?.getTime() ?? 0) - this.now().getTime();
+      this.nightlyTimer = setTimeout(
+        () => {
+          if (this.now().getTime() + 50 < (this.nightlyAt?.getTime() ?? 0)) return arm();
+          void this.restart('nightly restart').catch((err) => this.logger.error({ err: userMessage(err) }, 'nightly restart failed'));
+        },
+        Math.max(0, Math.min(ms, MAX_TIMER_MS)),
+      );
+      this.nightlyTimer.unref();
+    };
+    arm();
+  }
+
+  private scheduleNext(st: EventState): void {
+    if (st.timer) clearTimeout(st.timer);
+    st.timer = null;
+    if (this.stateValue !== 'running' || !EVENTS[st.name]) {
+      st.nextRunAt = null;
+      return;
+    }
+    const scheduled = nextRunAt(st.schedule, this.now(), st.lastStart, this.options.firstRunDelayMs ?? 2000);
+    const at = st.retryAt && (!scheduled || st.retryAt < scheduled) ? st.retryAt : scheduled;
+    st.nextRunAt = at;
+    if (!at) return;
+    const ms = Math.max(0, Math.min(at.getTime() - this.now().getTime(), MAX_TIMER_MS));
+    st.timer = setTimeout(() => {
+      st.timer = null;
+      if (this.now().getTime() + 50 < at.getTime()) return this.scheduleNext(st);
+      const retry = st.retryAt !== null && at === st.retryAt;
+      this.launch(st, { all: false }, retry ? 'retry' : 'schedule');
+    }, ms);
+    st.timer.unref();
+  }
+
+  /** Run one event now (the admin API's Run). Refused while it runs already or when stopped. */
+  runNow(name: EventName, options: { all?: boolean } = {}): RunRequestResult {
+    const st = this.events.get(name);
+    const label = EVENT_LABELS[name];
+    if (this.stateValue !== 'running' || !st) return { accepted: false, event: name, message: `the integrator is ${this.stateValue}`, done: null };
+    if (st.running) return { accepted: false, event: name, message: `${label} is already running`, done: null };
+    if (!EVENTS[name]) return { accepted: false, event: name, message: `${label} is not available in this edition`, done: null };
+    const done = this.launch(st, { all: options.all ?? false }, 'manual');
+    return { accepted: true, event: name, message: `${label} started${options.all ? ' (Send All)' : ''}`, done };
+  }
+
+  private launch(st: EventState, options: { all: boolean }, trigger: 'schedule' | 'retry' | 'manual'): Promise<RunOutcome> {
+    if (st.running) {
+      // Never two runs of one event: a due schedule waits for the next slot.
+      this.logger.info({ event: st.name }, `${EVENT_LABELS[st.name]} still running; scheduled run skipped`);
+      return st.running;
+    }
+    if (st.timer) clearTimeout(st.timer);
+    st.timer = null;
+    st.nextRunAt = null;
+    st.retryAt = null;
+    st.lastStart = this.now();
+    const abort = new AbortController();
+    st.abort = abort;
+    const p = this.execute(st, options, abort.signal, trigger).finally(() => {
+      st.running = null;
+      st.abort = null;
+      this.progressByEvent.delete(st.name);
+      this.emit('progress', this.progress());
+      if (this.stateValue === 'running') this.scheduleNext(st);
+    });
+    st.running = p;
+    return p;
+  }
+
+  private async execute(st: EventState, options: { all: boolean }, signal: AbortSignal, trigger: string): Promise<RunOutcome> {
+    const started = Date.now();
+    const name = st.name;
+    const startedAt = this.now().toISOString();
+    this.progressByEvent.set(name, { event: name, runId: null, phase: 'starting', done: 0, total: null, startedAt });
+    this.emit('progress', this.progress());
+    let erpDb: Db | undefined;
+    let webDb: Db | undefined;
+    let outcome: RunOutcome;
+    try {
+      try {
+        webDb = await this.openWeb();
+        await migrate(webDb, WEB_MIGRATIONS);
+        this.health.web = { ok: true, error: null };
+      } catch (err) {
+        this.health.web = { ok: false, error: userMessage(err) };
+        throw err;
+      }
+      try {
+        erpDb = await this.openErp();
+        this.health.erp = { ok: true, error: null };
+      } catch (err) {
+        this.health.erp = { ok: false, error: userMessage(err) };
+        throw err;
+      }
+      outcome = await runEvent(name, options, {
+        erpDb,
+        webDb,
+        settings: this.applied,
+        logger: this.logger,
+        signal,
+        now: () => this.now(),
+        onProgress: (p) => {
+          if (p.event !== name) return;
+          this.progressByEvent.set(name, p);
+          this.emit('progress', this.progress());
+        },
+      });
+    } catch (err) {
+      outcome = { runId: -1, event: name, status: 'Failed', summary: emptySummary(), error: userMessage(err), retryable: isRetryable(err), durationMs: Date.now() - started };
+      this.logger.error({ event: name, trigger }, `${EVENT_LABELS[name]} could not run: ${outcome.error}`);
+    } finally {
+      await webDb?.close().catch(() => undefined);
+      await erpDb?.close().catch(() => undefined);
+    }
+    st.lastRun = {
+      id: outcome.runId,
+      event: name,
+      mode: options.all ? 'SendAll' : 'SendChanged',
+      startedAt,
+      finishedAt: this.now().toISOString(),
+      status: outcome.status,
+      read: outcome.summary.read,
+      written: outcome.summary.written,
+      skipped: outcome.summary.skipped,
+      failed: outcome.summary.failed,
+      error: outcome.error ?? null,
+      details: outcome.summary.details ?? null,
+    };
+    if (outcome.status === 'Failed') {
+      st.lastError = outcome.error ?? 'failed';
+      if (outcome.retryable && this.stateValue === 'running') {
+        st.attempts += 1;
+        const delay = backoffMs(st.attempts, this.options.retryBaseMs ?? 30_000, this.options.retryMaxMs ?? 15 * 60_000);
+        st.retryAt = new Date(this.now().getTime() + delay);
+        this.logger.warn({ event: name, attempt: st.attempts, retryInMs: delay }, `${EVENT_LABELS[name]} will retry in ${Math.round(delay / 1000)}s: ${st.lastError}`);
+      } else {
+        st.attempts = 0;
+      }
+    } else {
+      if (st.attempts > 0) this.logger.info({ event: name }, `${EVENT_LABELS[name]} recovered after ${st.attempts} failed attempt(s)`);
+      st.attempts = 0;
+      st.lastError = null;
+    }
+    this.emit('run', st.lastRun);
+    return outcome;
+  }
+
+  /** Progress of every run in flight. */
+  progress(): Progress[] {
+    return [...this.progressByEvent.values()];
+  }
+
+  /** The saved settings (what Apply wrote), or the applied ones when the file cannot be read now. */
+  saved(): { values: SettingsValues; error: string | null } {
+    try {
+      return { values: loadSettings(this.options.settingsFile).values, error: null };
+    } catch (err) {
+      return { values: this.applied, error: userMessage(err) };
+    }
+  }
+
+  /** Keys saved but not yet applied. */
+  pendingChanges(): string[] {
+    return diffSettings(this.saved().values, this.applied);
+  }
+
+  /** Opens the web database for a request (admin API) and closes it after. */
+  async withWeb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    const db = await this.openWeb();
+    try {
+      return await fn(db);
+    } finally {
+      await db.close();
+    }
+  }
+
+  async withErp<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    const db = await this.openErp();
+    try {
+      return await fn(db);
+    } finally {
+      await db.close();
+    }
+  }
+
+  /** Test Pricing: the running pricing service's answer. */
+  pricingService(): (RunningService & { price(req: TestPricingRequest): Promise<PriceAnswer> }) | null {
+    const svc = this.running.find((s) => typeof s.price === 'function');
+    return (svc as RunningService & { price(req: TestPricingRequest): Promise<PriceAnswer> }) ?? null;
+  }
+
+  private listener(key: 'Pricing listener' | 'ERP listener', enabled: boolean): Status['pricingListener'] {
+    const url = this.endpoints[key] ?? null;
+    let error: string | null = null;
+    if (enabled && !url) {
+      const errors = [...this.serviceErrors.values()];
+      error = errors.length ? errors.join('; ') : this.stateValue === 'running' ? 'not available in this edition' : `the integrator is ${this.stateValue}`;
+    }
+    return { enabled, url, error };
+  }
+
+  status(): Status & { settingsError: string | null; restartError: string | null; events: Array<Status['events'][number] & { available: boolean; lastError: string | null; retryAt: string | null }> } {
+    const saved = this.saved();
+    const pending = diffSettings(saved.values, this.applied);
+    const s = this.applied;
+    return {
+      version: VERSION,
+      state: this.stateValue,
+      startedAt: this.startedAt?.toISOString() ?? null,
+      foreground: this.foreground,
+      restartRequired: pending.length > 0,
+      pendingChanges: pending,
+      nightlyRestartAt: this.nightlyAt?.toISOString() ?? null,
+      erp: { description: redactDsn(String(s.erpDsn)), ...this.health.erp },
+      web: { description: redactDsn(String(s.webDsn)), ...this.health.web },
+      pricingListener: this.listener('Pricing listener', Boolean(s.enableLivePricingAvailabilityListener)),
+      erpListener: this.listener('ERP listener', Boolean(s.enableLivePricingAvailabilityListener) && Boolean(s.enableErpListener)),
+      events: EVENT_NAMES.map((name) => {
+        const st = this.events.get(name);
+        return {
+          event: name,
+          label: EVENT_LABELS[name],
+          schedule: st?.scheduleText ?? String(s[EVENT_SCHEDULE_KEYS[name]] ?? 'off'),
+          running: Boolean(st?.running),
+          nextRunAt: st?.nextRunAt?.toISOString() ?? null,
+          lastRun: st?.lastRun ?? null,
+          available: Boolean(EVENTS[name]),
+          lastError: st?.lastError ?? null,
+          retryAt: st?.retryAt?.toISOString() ?? null,
+        };
+      }),
+      progress: this.progress(),
+      settingsError: saved.error,
+      restartError: this.lastRestartError,
+    };
+  }
+}
