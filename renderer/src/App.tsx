@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import { Badge, Notice } from './components.js';
 import { stateTone } from './format.js';
 import { pollInterval, TABS, useApp } from './store.js';
-import { RestartBanner, StatusTab } from './tabs/StatusTab.js';
+import { RestartBanner, SettingsProblem, StatusTab } from './tabs/StatusTab.js';
 import { AdvancedTab } from './tabs/AdvancedTab.js';
 import { CustomersTab } from './tabs/CustomersTab.js';
 import { PricingTab } from './tabs/PricingTab.js';
@@ -95,6 +95,7 @@ export function App() {
           Lost contact with the integrator: {connectionError ?? 'no answer'}. Showing the last known state; retrying…
         </Notice>
       )}
+      <SettingsProblem />
       <RestartBanner />
       {notice && (
         <Notice tone={notice.tone} onClose={clearNotice}>

@@ -1,8 +1,9 @@
 // The only way the UI talks to the integrator: the admin API of core/contracts, every answer checked by its
 // zod schema so a mismatch shows as one clear error instead of a broken screen.
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   API,
+  EventStatusSchema,
   BlockedUsersResponseSchema,
   ConversionsResponseSchema,
   CustomerActionResponseSchema,
@@ -18,6 +19,20 @@ import {
   TestPricingResponseSchema,
 } from '../../core/contracts/adminApi.js';
 import type { EventName } from '../../core/contracts/events.js';
+
+/** The status as this UI reads it: the contract plus the worker's optional extras (availability, retry, errors). */
+export const UiStatusSchema = StatusSchema.extend({
+  settingsError: z.string().nullable().optional(),
+  restartError: z.string().nullable().optional(),
+  events: z.array(
+    EventStatusSchema.extend({
+      available: z.boolean().optional(),
+      lastError: z.string().nullable().optional(),
+      retryAt: z.string().nullable().optional(),
+    }),
+  ),
+});
+export type UiStatus = z.infer<typeof UiStatusSchema>;
 
 export interface FieldErrorItem {
   key: string;
@@ -55,7 +70,8 @@ export function createApi(opts: ApiOptions) {
   const base = (opts.baseUrl ?? '').replace(/\/$/, '');
   const doFetch = opts.fetchImpl ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
 
-  async function raw(path: string, init: RequestInit = {}): Promise<Response> {
+  /** okStatuses: refusals whose body is a normal answer (409 "already running"). */
+  async function raw(path: string, init: RequestInit = {}, okStatuses: readonly number[] = []): Promise<Response> {
     const headers = new Headers(init.headers);
     if (opts.token) headers.set('Authorization', `Bearer ${opts.token}`);
     if (init.body !== undefined && !headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
@@ -65,7 +81,7 @@ export function createApi(opts: ApiOptions) {
     } catch {
       throw new ApiError(0, 'Cannot reach the integrator. Is it running?');
     }
-    if (!res.ok) {
+    if (!res.ok && !okStatuses.includes(res.status)) {
       let message = `The integrator answered ${res.status} ${res.statusText}`.trim();
       let fieldErrors: FieldErrorItem[] = [];
       try {
@@ -83,8 +99,8 @@ export function createApi(opts: ApiOptions) {
     return res;
   }
 
-  async function json<S extends z.ZodType>(schema: S, path: string, init?: RequestInit): Promise<z.infer<S>> {
-    const res = await raw(path, init);
+  async function json<S extends z.ZodType>(schema: S, path: string, init?: RequestInit, okStatuses?: readonly number[]): Promise<z.infer<S>> {
+    const res = await raw(path, init, okStatuses);
     const parsed = schema.safeParse(await res.json());
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -96,9 +112,9 @@ export function createApi(opts: ApiOptions) {
   const post = (body?: unknown): RequestInit => ({ method: 'POST', body: body === undefined ? undefined : JSON.stringify(body) });
 
   return {
-    status: () => json(StatusSchema, API.status),
+    status: () => json(UiStatusSchema, API.status),
     runs: (limit = 50) => json(RunsResponseSchema, `${API.runs}?limit=${limit}`),
-    runEvent: (event: EventName, all: boolean) => json(RunEventResponseSchema, `${API.runEvent(event)}${all ? '?all=1' : ''}`, post()),
+    runEvent: (event: EventName, all: boolean) => json(RunEventResponseSchema, `${API.runEvent(event)}${all ? '?all=1' : ''}`, post(), [409]),
     restart: () => raw(API.restart, post()).then(() => undefined),
     settings: () => json(SettingsBodySchema, API.settings),
     settingsSchema: () => json(SettingsSchemaResponseSchema, API.settingsSchema),

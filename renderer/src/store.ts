@@ -1,12 +1,10 @@
 // One store for what every tab shares: the connection, the integrator status and the run history.
 // Tab-local form state stays in the tabs.
 import { create } from 'zustand';
-import type { z } from 'zod';
-import type { StatusSchema } from '../../core/contracts/adminApi.js';
 import type { RunRecord } from '../../core/contracts/events.js';
-import { ApiError, createApi, type Api } from './api.js';
+import { ApiError, createApi, type Api, type UiStatus } from './api.js';
 
-export type Status = z.infer<typeof StatusSchema>;
+export type Status = UiStatus;
 export const TABS = ['Status', 'Advanced', 'Customers', 'Pricing', 'Logs'] as const;
 export type Tab = (typeof TABS)[number];
 export type Connection = 'loading' | 'ok' | 'unauthorized' | 'unreachable' | 'error';

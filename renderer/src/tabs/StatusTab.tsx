@@ -17,6 +17,19 @@ function useNow(ms = 1000): number {
   return now;
 }
 
+export function SettingsProblem() {
+  const status = useApp((s) => s.status);
+  if (!status?.settingsError && !status?.restartError) return null;
+  return (
+    <div className="banner tone-bad" role="alert">
+      <div>
+        {status.settingsError && <div>The saved settings file has a problem: {status.settingsError}</div>}
+        {status.restartError && <div>The last restart failed: {status.restartError}</div>}
+      </div>
+    </div>
+  );
+}
+
 export function RestartBanner() {
   const status = useApp((s) => s.status);
   const api = useApp((s) => s.api);
@@ -135,13 +148,22 @@ function EventRow({ e, status, runs, now }: { e: Status['events'][number]; statu
     }
   };
   const last = e.lastRun;
-  const canRun = status.state === 'running';
+  const available = e.available !== false;
+  const canRun = status.state === 'running' && available;
   return (
     <div className={`event${e.running ? ' is-running' : ''}`} data-testid={`event-${e.event}`}>
       <div className="event-main">
         <div className="event-title">
           <h3>{e.label || EVENT_LABELS[e.event as EventName]}</h3>
-          {e.running ? <Badge tone="info">running</Badge> : last ? <Badge tone={runTone(last.status)}>{last.status}</Badge> : <Badge tone="muted">never run</Badge>}
+          {!available ? (
+            <Badge tone="muted">not available in this edition</Badge>
+          ) : e.running ? (
+            <Badge tone="info">running</Badge>
+          ) : last ? (
+            <Badge tone={runTone(last.status)}>{last.status}</Badge>
+          ) : (
+            <Badge tone="muted">never run</Badge>
+          )}
         </div>
         <dl className="event-facts">
           <div>
@@ -172,7 +194,12 @@ function EventRow({ e, status, runs, now }: { e: Status['events'][number]; statu
             </dd>
           </div>
         </dl>
-        {last?.status === 'Failed' && last.error && <div className="error-text small">Last error: {last.error}</div>}
+        {(e.lastError ?? (last?.status === 'Failed' ? last.error : null)) && (
+          <div className="error-text small">
+            Last error: {e.lastError ?? last?.error}
+            {e.retryAt ? ` · retrying ${relativeTime(e.retryAt, now)}` : ''}
+          </div>
+        )}
         {progress.map((p) => {
           const v = progressView(p, now);
           return (
