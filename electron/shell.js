@@ -36,6 +36,8 @@ export async function startShell(options = {}) {
   let poll = null;
   /** @type {string | null} */
   let problem = null;
+  /** @type {string | null} */
+  let lastMessage = null;
 
   app.on('second-instance', () => showWindow());
   // The shell lives in the tray: closing the window does not stop the integrator.
@@ -72,8 +74,8 @@ export async function startShell(options = {}) {
   function render() {
     if (!tray) return;
     tray.setImage(nativeImage.createFromPath(trayIconPath(current.state, root)));
-    tray.setToolTip(current.tooltip);
-    tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate(actions, current)));
+    tray.setToolTip(lastMessage ? `${current.tooltip}\n${lastMessage}`.slice(0, 127) : current.tooltip);
+    tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate(actions, current, lastMessage)));
   }
 
   /** @param {string} what @param {(c: ReturnType<typeof createAdminClient>) => Promise<string>} fn */
@@ -89,8 +91,10 @@ export async function startShell(options = {}) {
 
   /** @param {string} title @param {string} text */
   function notify(title, text) {
+    // Kept in the menu and the tooltip until the next action; Windows also shows it as a balloon.
+    lastMessage = `${title}: ${text}`;
     if (tray && process.platform === 'win32') tray.displayBalloon({ title, content: text });
-    else if (tray) tray.setToolTip(`${title}: ${text}`.slice(0, 127));
+    render();
   }
 
   async function exportLogs() {
@@ -176,5 +180,5 @@ export async function startShell(options = {}) {
     render();
   }
 
-  return { actions, refresh: () => refresh(), state: () => current, window: () => win, core, configFile };
+  return { actions, refresh: () => refresh(), state: () => current, lastMessage: () => lastMessage, window: () => win, core, configFile };
 }

@@ -13,11 +13,13 @@ export function trayIconPath(state, root = ROOT) {
  * The tray menu. Each action is a function so the menu can be tested without a tray.
  * @param {{ open(): void, runCustomerMaster(): void, restart(): void, exportLogs(): void, quit(): void }} actions
  * @param {{ state: string, tooltip: string }} current
+ * @param {string | null} [lastMessage] the answer to the last menu action, shown until the next one
  * @returns {import('electron').MenuItemConstructorOptions[]}
  */
-export function trayMenuTemplate(actions, current) {
+export function trayMenuTemplate(actions, current, lastMessage = null) {
   return [
     { label: current.tooltip.replace(/^Integrator: /, 'Status: '), enabled: false },
+    ...(lastMessage ? [{ label: lastMessage, enabled: false }] : []),
     { type: 'separator' },
     { label: 'Open', click: () => actions.open() },
     { label: 'Run Customer Master now', click: () => actions.runCustomerMaster() },

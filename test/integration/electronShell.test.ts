@@ -197,13 +197,19 @@ describe('tray shell main process (electron mocked)', () => {
   it('Run Customer Master now asks the admin API and shows its answer', async () => {
     const t = h.trays[0];
     t.menu.find((i) => i.label === 'Run Customer Master now')!.click!();
-    await vi.waitFor(() => expect(t.tooltip).toMatch(/^Run Customer Master: Customer Master (started|is not available in this edition|is already running)/), { timeout: 10_000 });
+    const answer = /^Run Customer Master: Customer Master (started|is not available in this edition|is already running)/;
+    await vi.waitFor(() => expect(shell!.lastMessage()).toMatch(answer), { timeout: 10_000 });
+    // The answer stays in the menu and the tooltip, whatever the status polling does meanwhile.
+    await shell!.refresh();
+    expect(t.menu.find((i) => i.label && answer.test(i.label))).toBeTruthy();
+    expect(t.tooltip).toMatch(/Run Customer Master: Customer Master/);
   });
 
   it('Restart integrator restarts the core through the admin API', async () => {
     const log = () => fs.readFileSync(path.join(dir, 'logs', 'integrator.log'), 'utf8');
     h.trays[0].menu.find((i) => i.label === 'Restart integrator')!.click!();
     await vi.waitFor(() => expect(log()).toMatch(/restart from the admin UI/), { timeout: 15_000 });
+    await vi.waitFor(() => expect(shell!.lastMessage()).toMatch(/^Restart integrator: restarting/), { timeout: 10_000 });
   });
 
   it('Export logs saves the real zip where the admin chose', async () => {
