@@ -90,6 +90,17 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
   const allowed = new Set([...LOOPBACK, ...(options.allowedHosts ?? []).map((h) => h.toLowerCase())]);
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
   const streams = new Set<FastifyReply>();
+  // A POST without a body but with a JSON content type (fetch wrappers do this) is an empty object, not a 400.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new HttpError(400, 'the request body is not valid JSON'), undefined);
+    }
+  });
 
   const token = () => String(integrator.applied.adminToken ?? '');
   const secrets = () => secretsOf(integrator.applied);
@@ -196,7 +207,9 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
     const all = q.all === '1' || q.all === 'true';
     const r = integrator.runNow(parsed.data, { all });
     if (r.done) void r.done.catch(() => undefined);
-    return reply.status(r.accepted ? 202 : 409).send({ accepted: r.accepted, event: parsed.data, runId: null, message: r.message });
+    // Wait a moment for the run's id so the UI can follow it; the run goes on either way.
+    const runId = r.runId ? await Promise.race([r.runId, new Promise<null>((resolve) => setTimeout(() => resolve(null), 1500).unref())]) : null;
+    return reply.status(r.accepted ? 202 : 409).send({ accepted: r.accepted, event: parsed.data, runId, message: r.message });
   });
 
   app.get(API.progress, async () => ({ progress: integrator.progress(), running: integrator.status().events.filter((e) => e.running).map((e) => e.event) }));

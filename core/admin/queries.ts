@@ -4,6 +4,7 @@ import type { Db, Params } from '../db/db.js';
 import type { RunRecord } from '../contracts/events.js';
 import type { Customer } from '../contracts/adminApi.js';
 import { RotatingFile } from '../logging/rotatingFile.js';
+import { toRunRecord } from '../worker/runHistory.js';
 
 const parseJson = (text: unknown): unknown => {
   if (typeof text !== 'string' || text === '') return null;
@@ -24,20 +25,7 @@ function page(db: Db, limit: number, offset: number): string {
 export async function listRuns(db: Db, options: { limit: number; event?: string }): Promise<RunRecord[]> {
   const where = options.event ? 'WHERE [Event] = @event' : '';
   const rows = await db.all<Record<string, unknown>>(`SELECT * FROM [IntegrationRun] ${where} ORDER BY [Id] DESC ${page(db, options.limit, 0)}`, { event: options.event });
-  return rows.map((r) => ({
-    id: Number(r.Id),
-    event: String(r.Event),
-    mode: String(r.Mode ?? ''),
-    startedAt: iso(r.StartedAt) ?? '',
-    finishedAt: iso(r.FinishedAt),
-    status: String(r.Status ?? ''),
-    read: Number(r.Read ?? 0),
-    written: Number(r.Written ?? 0),
-    skipped: Number(r.Skipped ?? 0),
-    failed: Number(r.Failed ?? 0),
-    error: str(r.Error),
-    details: parseJson(r.Details),
-  }));
+  return rows.map(toRunRecord);
 }
 
 export function toCustomer(r: Record<string, unknown>): Customer {

@@ -38,6 +38,12 @@ export const EventStatusSchema = z.object({
   running: z.boolean(),
   nextRunAt: z.string().nullable(),
   lastRun: RunRecordSchema.nullable(),
+  /** false: no capability of this build provides the event (it is not scheduled). */
+  available: z.boolean().optional(),
+  /** Reason of the last failure, cleared by the next success. */
+  lastError: z.string().nullable().optional(),
+  /** When a retryable failure is retried next (backoff). */
+  retryAt: z.string().nullable().optional(),
 });
 
 export const StatusSchema = z.object({
@@ -55,6 +61,10 @@ export const StatusSchema = z.object({
   erpListener: ListenerStatusSchema,
   events: z.array(EventStatusSchema),
   progress: z.array(ProgressSchema),
+  /** The saved settings file cannot be read now (the integrator keeps running with the applied ones). */
+  settingsError: z.string().nullable().optional(),
+  /** Why the last restart kept the previous settings. */
+  restartError: z.string().nullable().optional(),
 });
 export type Status = z.infer<typeof StatusSchema>;
 

@@ -41,7 +41,19 @@ function describeJsonError(text: string, err: Error): string {
     return `line ${line}, column ${column}`;
   }
   const lc = /line (\d+) column (\d+)/.exec(err.message);
-  return lc ? `line ${lc[1]}, column ${lc[2]}` : err.message;
+  if (lc) return `line ${lc[1]}, column ${lc[2]}`;
+  const at = (pos: number) => {
+    const before = text.slice(0, pos);
+    return `line ${before.split('\n').length}, column ${pos - before.lastIndexOf('\n')}`;
+  };
+  // Node 20 names no position for some errors, only the text around it: `Unexpected token '}', ..."ab"... is not valid JSON`.
+  const ctx = /^Unexpected token '([\s\S])', (\.\.\.)?"([\s\S]*?)"(?:\.\.\.)? is not valid JSON/.exec(err.message);
+  if (ctx) {
+    const start = text.indexOf(ctx[3]);
+    if (start >= 0) return at(start + (ctx[2] ? 10 : Math.max(0, ctx[3].indexOf(ctx[1]))));
+  }
+  if (/Unexpected end of JSON input/.test(err.message)) return at(text.length);
+  return err.message.replace(/\s+/g, ' ');
 }
 
 /**

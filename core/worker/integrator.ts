@@ -3,6 +3,7 @@
 // saved changes show as pending until Restart (or the nightly restart) applies them.
 import { EventEmitter } from 'node:events';
 import type { Db } from '../db/db.js';
+import { insertReturningId } from '../db/db.js';
 import { openDb } from '../db/openDb.js';
 import { redactDsn } from '../db/dsn.js';
 import { migrate } from '../db/schema.js';
@@ -19,6 +20,7 @@ import { isRetryable, userMessage } from '../errors.js';
 import { SERVICES, type RunningService, type Service, type TestPricingRequest } from './service.js';
 import { backoffMs, nextDailyAt, nextRunAt, parseSchedule, type Schedule } from './schedule.js';
 import { VERSION } from '../version.js';
+import { lastRunPerEvent } from './runHistory.js';
 import type { PriceAnswer } from '../contracts/adminApi.js';
 
 export type IntegratorState = Status['state'];
@@ -63,6 +65,8 @@ export interface RunRequestResult {
   message: string;
   /** Settles with the outcome when accepted. */
   done: Promise<RunOutcome> | null;
+  /** The run's IntegrationRun id, as soon as the event reports progress (or when it ends). */
+  runId: Promise<number | null> | null;
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -172,7 +176,7 @@ export class Integrator extends EventEmitter {
         lastStart: null,
         running: null,
         abort: null,
-        lastRun: previous?.lastRun ?? null,
+        lastRun: previous?.lastRun ?? this.lastRunsAtStart.get(name) ?? null,
         lastError: previous?.lastError ?? null,
         attempts: 0,
         retryAt: null,
@@ -222,6 +226,7 @@ export class Integrator extends EventEmitter {
   }
 
   private serviceDbs: Db[] = [];
+  private lastRunsAtStart = new Map<string, RunRecord>();
 
   private async openWeb(create = false): Promise<Db> {
     return openDb(String(this.applied.webDsn), { baseDir: this.settingsValue.dir, create });
@@ -238,6 +243,7 @@ export class Integrator extends EventEmitter {
         await migrate(web, WEB_MIGRATIONS);
         const ghosts = await markInterruptedRuns(web, this.now());
         if (ghosts) this.logger.warn({ runs: ghosts }, 'runs left unfinished by a previous process were marked Failed');
+        this.lastRunsAtStart = new Map((await lastRunPerEvent(web)).map((r) => [r.event, r]));
       } finally {
         await web.close();
       }
@@ -336,11 +342,26 @@ export class Integrator extends EventEmitter {
   runNow(name: EventName, options: { all?: boolean } = {}): RunRequestResult {
     const st = this.events.get(name);
     const label = EVENT_LABELS[name];
-    if (this.stateValue !== 'running' || !st) return { accepted: false, event: name, message: `the integrator is ${this.stateValue}`, done: null };
-    if (st.running) return { accepted: false, event: name, message: `${label} is already running`, done: null };
-    if (!EVENTS[name]) return { accepted: false, event: name, message: `${label} is not available in this edition`, done: null };
+    if (this.stateValue !== 'running' || !st) return { accepted: false, event: name, message: `the integrator is ${this.stateValue}`, done: null, runId: null };
+    if (st.running) return { accepted: false, event: name, message: `${label} is already running`, done: null, runId: null };
+    if (!EVENTS[name]) return { accepted: false, event: name, message: `${label} is not available in this edition`, done: null, runId: null };
     const done = this.launch(st, { all: options.all ?? false }, 'manual');
-    return { accepted: true, event: name, message: `${label} started${options.all ? ' (Send All)' : ''}`, done };
+    const runId = new Promise<number | null>((resolve) => {
+      const onProgress = () => {
+        const id = this.progressByEvent.get(name)?.runId;
+        if (typeof id === 'number') finish(id);
+      };
+      const finish = (id: number | null) => {
+        this.off('progress', onProgress);
+        resolve(id);
+      };
+      this.on('progress', onProgress);
+      void done.then(
+        (o) => finish(o.runId >= 0 ? o.runId : null),
+        () => finish(null),
+      );
+    });
+    return { accepted: true, event: name, message: `${label} started${options.all ? ' (Send All)' : ''}`, done, runId };
   }
 
   private launch(st: EventState, options: { all: boolean }, trigger: 'schedule' | 'retry' | 'manual'): Promise<RunOutcome> {
@@ -390,7 +411,20 @@ export class Integrator extends EventEmitter {
         this.health.erp = { ok: true, error: null };
       } catch (err) {
         this.health.erp = { ok: false, error: userMessage(err) };
-        throw err;
+        // The web side is there: the failure goes into the run history like any other run.
+        const runId = await insertReturningId(webDb, 'IntegrationRun', {
+          Event: name,
+          Mode: options.all ? 'SendAll' : 'SendChanged',
+          StartedAt: startedAt,
+          FinishedAt: this.now().toISOString(),
+          Status: 'Failed',
+          Read: 0,
+          Written: 0,
+          Skipped: 0,
+          Failed: 0,
+          Error: `ERP database not available: ${userMessage(err)}`.slice(0, 2000),
+        }).catch(() => -1);
+        throw Object.assign(err as object, { runId });
       }
       outcome = await runEvent(name, options, {
         erpDb,
@@ -406,7 +440,8 @@ export class Integrator extends EventEmitter {
         },
       });
     } catch (err) {
-      outcome = { runId: -1, event: name, status: 'Failed', summary: emptySummary(), error: userMessage(err), retryable: isRetryable(err), durationMs: Date.now() - started };
+      const runId = typeof (err as { runId?: unknown })?.runId === 'number' ? (err as { runId: number }).runId : -1;
+      outcome = { runId, event: name, status: 'Failed', summary: emptySummary(), error: userMessage(err), retryable: isRetryable(err), durationMs: Date.now() - started };
       this.logger.error({ event: name, trigger }, `${EVENT_LABELS[name]} could not run: ${outcome.error}`);
     } finally {
       await webDb?.close().catch(() => undefined);
@@ -499,7 +534,7 @@ export class Integrator extends EventEmitter {
     return { enabled, url, error };
   }
 
-  status(): Status & { settingsError: string | null; restartError: string | null; events: Array<Status['events'][number] & { available: boolean; lastError: string | null; retryAt: string | null }> } {
+  status(): Status {
     const saved = this.saved();
     const pending = diffSettings(saved.values, this.applied);
     const s = this.applied;

@@ -1,0 +1,301 @@
+// The admin API over real HTTP on 127.0.0.1 (port 0), in front of a real Integrator and real SQLite files.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tmpDir } from '../helpers/tmp.js';
+import { readZip } from '../helpers/zip.js';
+import { EVENTS } from '../../core/events/registry.js';
+import { CUSTOMER_ACTIONS, ActionError } from '../../core/customers/actions.js';
+import { Integrator } from '../../core/worker/integrator.js';
+import { buildAdminServer, hostName, listenAdmin } from '../../core/admin/adminServer.js';
+import { loadSettings, writeSettingsFile } from '../../core/settings/settingsFile.js';
+import { defaultSettings } from '../../core/contracts/settings.schema.js';
+import { createLogger } from '../../core/logging/logger.js';
+import { logsDir } from '../../core/logging/exportLogs.js';
+import { API, ConversionsResponseSchema, CustomersResponseSchema, RunsResponseSchema, StatusSchema, TestPricingResponseSchema } from '../../core/contracts/adminApi.js';
+import { copyEvent, seedCopyTables, testPricingService } from '../fixtures/workerFixtures.js';
+
+const TOKEN = 'test-admin-token-0123456789';
+const OFF = { customerMasterSchedule: 'off', ordersSchedule: 'off', statementsSchedule: 'off', webAccountsSchedule: 'off', conversionsSchedule: 'off' };
+
+let dir: string;
+let file: string;
+let web: string;
+let integrator: Integrator;
+let app: FastifyInstance;
+let base: string;
+let uiDir: string;
+
+const auth = { authorization: `Bearer ${TOKEN}` };
+async function api(method: string, route: string, body?: unknown, headers: Record<string, string> = auth) {
+  const res = await fetch(`${base}${route}`, {
+    method,
+    headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const type = res.headers.get('content-type') ?? '';
+  return { status: res.status, headers: res.headers, body: type.includes('json') ? await res.json() : Buffer.from(await res.arrayBuffer()) };
+}
+
+/** A request with a Host header of our choosing (fetch does not let us set it). */
+function rawGet(route: string, host: string): Promise<{ status: number; body: string }> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: u.port, path: route, headers: { host, ...auth } }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 15_000): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+beforeAll(async () => {
+  dir = tmpDir('integrator-admin-');
+  file = path.join(dir, 'settings.json');
+  web = path.join(dir, 'web.sqlite');
+  uiDir = path.join(dir, 'ui');
+  writeSettingsFile(file, {
+    ...defaultSettings(),
+    ...OFF,
+    erpDsn: 'sqlite:erp.sqlite',
+    webDsn: 'sqlite:web.sqlite',
+    adminToken: TOKEN,
+    adminPort: 0,
+    nightlyRestartTime: '',
+    enableLivePricingAvailabilityListener: true,
+    listenerApiKey: 'listener-secret-key',
+  });
+  seedCopyTables(path.join(dir, 'erp.sqlite'), web, 120);
+  EVENTS.statements = copyEvent('statements', { batch: 20, pauseMs: 30 });
+  CUSTOMER_ACTIONS.activate = {
+    description: 'mark active',
+    async run(ctx, code) {
+      const r = await ctx.webDb.run(`UPDATE [Customer] SET [ActiveStatus] = 'PendingGetOrders' WHERE [CustomerCode] = @code AND [ActiveStatus] = 'Inactive'`, { code });
+      if (!r.changes) throw new ActionError(`customer ${code} is not Inactive`, 409);
+      return `customer ${code} marked active`;
+    },
+  };
+  const logger = createLogger({ dir: logsDir(loadSettings(file)), secrets: [TOKEN, 'listener-secret-key'] });
+  integrator = new Integrator({ settingsFile: file, foreground: false, logger, services: [testPricingService], firstRunDelayMs: 10 });
+  await integrator.start();
+  app = await buildAdminServer({ integrator, logger, uiDir });
+  base = await listenAdmin(app, 0);
+
+  const db = new Database(web);
+  const ins = db.prepare(`INSERT INTO Customer (CustomerCode, Name, ActiveStatus, Email, IsDisabled, Source, ErpStatus) VALUES (?, ?, ?, ?, ?, 'ERP', ?)`);
+  ins.run('C001', 'Acme Tools', 'Inactive', 'a@acme.test', 0, 'A');
+  ins.run('C002', 'Bolt 100% Supplies', 'Active', 'b@bolt.test', 0, 'A');
+  ins.run('C003', 'Closed Co', 'Inactive', null, 1, 'C');
+  db.exec(`INSERT INTO WebUser (UserId, Email, IsDisabled) VALUES ('u1', 'u1@closed.test', 0), ('u2', 'u2@acme.test', 0)`);
+  db.exec(`INSERT INTO UserCustomer (UserId, CustomerCode, IsDefault) VALUES ('u1', 'C003', 1), ('u2', 'C001', 1), ('u2', 'C003', 0)`);
+  db.exec(`INSERT INTO CustomerConversion (OldCode, NewCode, Status, Error, Details) VALUES ('O1', 'N1', 'Processed', NULL, '{"moved":{"Customer":1}}'), ('O2', 'N2', 'Failed', 'cycle O2 -> N2 -> O2', NULL), ('O3', 'N3', 'Pending', NULL, NULL)`);
+  db.close();
+});
+
+afterAll(async () => {
+  await app?.close();
+  await integrator?.stop();
+  delete EVENTS.statements;
+  delete CUSTOMER_ACTIONS.activate;
+});
+
+describe('admin API', () => {
+  it('refuses a request without the token or with a wrong one (401), and a foreign Host header', async () => {
+    const none = await api('GET', API.status, undefined, {});
+    expect(none.status).toBe(401);
+    expect(none.body).toEqual({ error: expect.stringMatching(/admin token/) });
+    expect((await api('GET', API.settings, undefined, { authorization: 'Bearer wrong' })).status).toBe(401);
+    expect((await api('GET', API.logsExport, undefined, {})).status).toBe(401);
+    expect((await api('GET', API.status)).status).toBe(200);
+    // DNS rebinding: a page on evil.example resolving to 127.0.0.1 still sends its own Host.
+    const evil = await rawGet(API.status, 'evil.example:8090');
+    expect(evil.status).toBe(403);
+    expect(evil.body).toMatch(/Host header not allowed/);
+    expect((await rawGet('/', 'evil.example')).status).toBe(403);
+    expect((await rawGet(API.status, `localhost:${new URL(base).port}`)).status).toBe(200);
+    expect(hostName('[::1]:8090')).toBe('::1');
+  });
+
+  it('status follows the shared schema and shows the listener', async () => {
+    const r = await api('GET', API.status);
+    const status = StatusSchema.parse(r.body);
+    expect(status).toMatchObject({ state: 'running', restartRequired: false, pendingChanges: [], foreground: false });
+    expect(status.pricingListener.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(status.events.map((e) => e.event)).toContain('statements');
+    expect(r.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+  });
+
+  it('bad settings: 400 with the field errors, nothing saved', async () => {
+    const before = fs.readFileSync(file, 'utf8');
+    const r = await api('PUT', API.settings, { httpPort: 'abc', ordersSchedule: 'sometimes', noSuchKey: 1 });
+    expect(r.status).toBe(400);
+    const keys = (r.body as { fieldErrors: Array<{ key: string; message: string }> }).fieldErrors.map((e) => e.key).sort();
+    expect(keys).toEqual(['httpPort', 'noSuchKey', 'ordersSchedule']);
+    expect((r.body as { error: string }).error).toMatch(/HTTP Port/);
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+    const v = await api('POST', API.settingsValidate, { httpPort: 70000 });
+    expect(v.body).toMatchObject({ ok: false, fieldErrors: [{ key: 'httpPort' }] });
+    expect((await api('POST', API.settingsValidate, { httpPort: '8086' })).body).toEqual({ ok: true, fieldErrors: [] });
+    const schema = await api('GET', API.settingsSchema);
+    expect((schema.body as { settings: Array<{ key: string }> }).settings.some((s) => s.key === 'nightlyRestartTime')).toBe(true);
+  });
+
+  it('saved settings show as restart required, and restart applies them', async () => {
+    const r = await api('PUT', API.settings, { getNewOrdersTimeoutMinutes: '9', ordersSchedule: 'every 20m' });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ saved: ['getNewOrdersTimeoutMinutes', 'ordersSchedule'], restartRequired: true, pendingChanges: ['getNewOrdersTimeoutMinutes', 'ordersSchedule'] });
+    expect(((await api('GET', API.settings)).body as Record<string, unknown>).getNewOrdersTimeoutMinutes).toBe(9);
+    expect((await api('GET', API.status)).body).toMatchObject({ restartRequired: true, pendingChanges: ['getNewOrdersTimeoutMinutes', 'ordersSchedule'] });
+    expect(integrator.applied.getNewOrdersTimeoutMinutes).not.toBe(9);
+    const restart = await api('POST', API.restart);
+    expect(restart.status).toBe(202);
+    const after = await until('restart applied', async () => {
+      const s = (await api('GET', API.status)).body as { state: string; restartRequired: boolean; events: Array<{ event: string; schedule: string }> };
+      return s.state === 'running' && !s.restartRequired ? s : null;
+    });
+    expect(after.events.find((e) => e.event === 'orders')!.schedule).toBe('every 20m');
+    expect(integrator.applied.getNewOrdersTimeoutMinutes).toBe(9);
+  });
+
+  it('runs an event now, with progress to poll and stream, recorded in run history', async () => {
+    const stream = await fetch(`${base}${API.progress}/stream?token=${TOKEN}`);
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    const r = await api('POST', API.runEvent('statements') + '?all=1');
+    expect(r.status).toBe(202);
+    expect(r.body).toMatchObject({ accepted: true, event: 'statements', runId: expect.any(Number) });
+    const busy = await api('POST', API.runEvent('statements'));
+    expect(busy.status).toBe(409);
+    expect(busy.body).toMatchObject({ accepted: false, message: expect.stringMatching(/already running/) });
+    const polled = await until('progress in status', async () => {
+      const s = StatusSchema.parse((await api('GET', API.status)).body);
+      return s.progress.find((p) => p.event === 'statements' && p.done > 0);
+    });
+    expect(polled.total).toBe(120);
+    let text = '';
+    while (!/event: progress\ndata: \[\{.*"done":[1-9]/.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    const runs = await until('the run in history', async () => {
+      const body = RunsResponseSchema.parse((await api('GET', `${API.runs}?event=statements`)).body);
+      return body.runs.find((x) => x.status === 'Succeeded') ? body.runs : null;
+    });
+    expect(runs[0]).toMatchObject({ id: (r.body as { runId: number }).runId, event: 'statements', mode: 'All', status: 'Succeeded', written: 120 });
+    expect((await api('POST', API.runEvent('no-such-event'))).status).toBe(404);
+  });
+
+  it('customers: search, filter, act through the action table', async () => {
+    const all = CustomersResponseSchema.parse((await api('GET', API.customers)).body);
+    expect(all.total).toBe(3);
+    const pct = CustomersResponseSchema.parse((await api('GET', `${API.customers}?search=100%25`)).body);
+    expect(pct.customers.map((c) => c.customerCode)).toEqual(['C002']);
+    const page = CustomersResponseSchema.parse((await api('GET', `${API.customers}?activeStatus=Inactive&limit=1&offset=1`)).body);
+    expect(page).toMatchObject({ total: 2, customers: [{ customerCode: 'C003', isDisabled: true, erpStatus: 'C' }] });
+    expect((await api('GET', `${API.customers}?limit=0`)).status).toBe(400);
+    const act = await api('POST', API.customerAction('C001', 'activate'));
+    expect(act.status).toBe(200);
+    expect(act.body).toMatchObject({ message: 'customer C001 marked active', customer: { customerCode: 'C001', activeStatus: 'PendingGetOrders' } });
+    const again = await api('POST', API.customerAction('C001', 'activate'));
+    expect(again).toMatchObject({ status: 409, body: { error: 'customer C001 is not Inactive' } });
+    expect((await api('POST', API.customerAction('C001', 'explode'))).status).toBe(404);
+    expect((await api('POST', API.customerAction('C001', 'decline'))).status).toBe(501);
+  });
+
+  it('blocked users and conversions', async () => {
+    expect((await api('GET', API.blockedUsers)).body).toEqual({ users: [{ userId: 'u1', email: 'u1@closed.test', customers: ['C003'] }] });
+    const c = ConversionsResponseSchema.parse((await api('GET', API.conversions)).body);
+    expect(c.counts).toEqual({ Pending: 1, Processed: 1, Failed: 1 });
+    expect(c.conversions.find((x) => x.oldCode === 'O1')!.details).toEqual({ moved: { Customer: 1 } });
+    const failed = ConversionsResponseSchema.parse((await api('GET', `${API.conversions}?status=Failed`)).body);
+    expect(failed.conversions).toMatchObject([{ oldCode: 'O2', error: 'cycle O2 -> N2 -> O2' }]);
+  });
+
+  it('test pricing asks the running pricing service', async () => {
+    const r = await api('POST', API.testPricing, { product: 'row-4', warehouse: 'MEL', customer: 'C001', quantity: 3 });
+    expect(r.status).toBe(200);
+    expect(TestPricingResponseSchema.parse(r.body)).toMatchObject({ product: 'row-4', unitPrice: 6, quantity: 3 });
+    const bad = await api('POST', API.testPricing, { product: 'row-4', warehouse: 'MEL', customer: 'C001', quantity: -1 });
+    expect(bad.status).toBe(400);
+    expect((bad.body as { error: string }).error).toMatch(/quantity/);
+  });
+
+  it('log tail and log export; secrets never leave', async () => {
+    const tail = await api('GET', `${API.logsTail}?lines=500`);
+    const lines = (tail.body as { lines: Array<{ msg: string; level: string }> }).lines;
+    expect(lines.some((l) => /Statements succeeded/.test(l.msg))).toBe(true);
+    const warnUp = (await api('GET', `${API.logsTail}?level=warn`)).body as { lines: Array<{ level: string }> };
+    expect(warnUp.lines.every((l) => ['warn', 'error', 'fatal'].includes(l.level))).toBe(true);
+    const zip = await api('GET', API.logsExport);
+    expect(zip.status).toBe(200);
+    expect(zip.headers.get('content-type')).toBe('application/zip');
+    const out = path.join(dir, 'export.zip');
+    fs.writeFileSync(out, zip.body as Buffer);
+    const entries = await readZip(out);
+    expect([...entries.keys()]).toEqual(expect.arrayContaining(['settings.json', 'runs.json', 'version.json', 'logs/integrator.log']));
+    for (const [, content] of entries) {
+      expect(content.toString()).not.toContain(TOKEN);
+      expect(content.toString()).not.toContain('listener-secret-key');
+    }
+  });
+
+  it('serves a plain page while the UI is not built, then the built UI, with a strict CSP', async () => {
+    let r = await fetch(`${base}/`);
+    expect(r.status).toBe(200);
+    expect(await r.text()).toMatch(/npm run build:ui/);
+    expect(r.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    fs.mkdirSync(path.join(uiDir, 'assets'), { recursive: true });
+    fs.writeFileSync(path.join(uiDir, 'index.html'), '<!doctype html><div id="root"></div><script type="module" src="/assets/app.js"></script>');
+    fs.writeFileSync(path.join(uiDir, 'assets', 'app.js'), 'console.log(1)');
+    r = await fetch(`${base}/`);
+    expect(await r.text()).toMatch(/id="root"/);
+    r = await fetch(`${base}/assets/app.js`);
+    expect(r.headers.get('content-type')).toMatch(/javascript/);
+    expect(await r.text()).toBe('console.log(1)');
+    expect(await (await fetch(`${base}/customers`)).text()).toMatch(/id="root"/);
+    expect((await fetch(`${base}/assets/missing.js`)).status).toBe(404);
+    expect((await rawGet('/%2e%2e/settings.json', '127.0.0.1')).status).toBe(404);
+    expect((await rawGet('/..%2fsettings.json', '127.0.0.1')).status).toBe(404);
+  });
+
+  it('the web DB gone: a clear 503, and the API keeps answering', async () => {
+    fs.renameSync(web, `${web}.away`);
+    try {
+      const r = await api('GET', API.runs);
+      expect(r.status).toBe(503);
+      expect((r.body as { error: string }).error).toMatch(/database file not found/);
+      expect((await api('GET', API.status)).status).toBe(200);
+    } finally {
+      fs.renameSync(`${web}.away`, web);
+    }
+    expect((await api('GET', API.runs)).status).toBe(200);
+  });
+
+  it('an unexpected failure is a 500 without details', async () => {
+    const db = new Database(web);
+    db.exec('ALTER TABLE CustomerConversion RENAME TO CustomerConversionX');
+    db.close();
+    try {
+      const r = await api('GET', API.conversions);
+      expect(r.status).toBe(500);
+      expect(r.body).toEqual({ error: 'internal error: see the integrator log' });
+    } finally {
+      const db2 = new Database(web);
+      db2.exec('ALTER TABLE CustomerConversionX RENAME TO CustomerConversion');
+      db2.close();
+    }
+  });
+});

@@ -1,0 +1,236 @@
+// The running Integrator in-process, with real SQLite files, a real copy event and a real HTTP service.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { tmpDir } from '../helpers/tmp.js';
+import { EVENTS } from '../../core/events/registry.js';
+import { Integrator } from '../../core/worker/integrator.js';
+import { saveSettings, writeSettingsFile } from '../../core/settings/settingsFile.js';
+import { defaultSettings } from '../../core/contracts/settings.schema.js';
+import { createLogger } from '../../core/logging/logger.js';
+import { FatalError } from '../../core/errors.js';
+import { concurrency, copyEvent, fatalEvent, flakyEvent, seedCopyTables, testPricingService } from '../fixtures/workerFixtures.js';
+
+const OFF = { customerMasterSchedule: 'off', ordersSchedule: 'off', statementsSchedule: 'off', webAccountsSchedule: 'off', conversionsSchedule: 'off' };
+
+function install(root: string, name: string, rows: number, extra: Record<string, unknown> = {}) {
+  const dir = path.join(root, name);
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'settings.json');
+  writeSettingsFile(file, { ...defaultSettings(), ...OFF, erpDsn: 'sqlite:erp.sqlite', webDsn: 'sqlite:web.sqlite', enableLivePricingAvailabilityListener: false, nightlyRestartTime: '', ...extra });
+  seedCopyTables(path.join(dir, 'erp.sqlite'), path.join(dir, 'web.sqlite'), rows);
+  return { dir, file, erp: path.join(dir, 'erp.sqlite'), web: path.join(dir, 'web.sqlite') };
+}
+
+async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 15_000): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function webRows(web: string, sql: string): Array<Record<string, unknown>> {
+  const db = new Database(web, { readonly: true });
+  try {
+    return db.prepare(sql).all() as Array<Record<string, unknown>>;
+  } finally {
+    db.close();
+  }
+}
+
+const logger = createLogger();
+let root: string;
+const started: Integrator[] = [];
+const make = (file: string, extra: Partial<ConstructorParameters<typeof Integrator>[0]> = {}) => {
+  const i = new Integrator({ settingsFile: file, foreground: false, logger, services: [], retryBaseMs: 150, retryMaxMs: 600, firstRunDelayMs: 10, ...extra });
+  started.push(i);
+  return i;
+};
+
+beforeAll(() => {
+  root = tmpDir('integrator-worker-');
+});
+afterEach(async () => {
+  for (const i of started.splice(0)) await i.stop();
+  for (const k of Object.keys(EVENTS)) delete EVENTS[k as keyof typeof EVENTS];
+  concurrency.max = 0;
+});
+
+describe('the running integrator', () => {
+  it('runs an event on its schedule, never two runs of one event at once', async () => {
+    const s = install(root, 'schedule', 60, { statementsSchedule: 'every 1s' });
+    EVENTS.statements = copyEvent('statements', { batch: 20, pauseMs: 200 });
+    const integrator = make(s.file);
+    await integrator.start();
+    const st = integrator.status().events.find((e) => e.event === 'statements')!;
+    expect(st.schedule).toBe('every 1s');
+    expect(st.nextRunAt).not.toBeNull();
+    // Events nobody registered are not scheduled.
+    expect(integrator.status().events.find((e) => e.event === 'orders')!.nextRunAt).toBeNull();
+    await until('the scheduled run to start', () => integrator.status().events.find((e) => e.event === 'statements')!.running);
+    const again = integrator.runNow('statements');
+    expect(again.accepted).toBe(false);
+    expect(again.message).toMatch(/already running/);
+    await until('two scheduled runs recorded', () => webRows(s.web, "SELECT * FROM IntegrationRun WHERE Event = 'statements' AND Status = 'Succeeded'").length >= 2);
+    expect(concurrency.max).toBe(1);
+    expect(webRows(s.web, 'SELECT COUNT(*) AS n FROM dst')[0].n).toBe(60);
+  });
+
+  it('stop lets the running batch finish: the web DB holds whole batches and the next run converges', async () => {
+    const s = install(root, 'stop', 400);
+    EVENTS.statements = copyEvent('statements', { batch: 25, pauseMs: 40 });
+    const integrator = make(s.file);
+    await integrator.start();
+    const r = integrator.runNow('statements');
+    expect(r.accepted).toBe(true);
+    await until('two batches done', () => (integrator.progress()[0]?.done ?? 0) >= 50);
+    await integrator.stop();
+    const outcome = await r.done!;
+    expect(outcome.status).toBe('Stopped');
+    const copied = Number(webRows(s.web, 'SELECT COUNT(*) AS n FROM dst')[0].n);
+    expect(copied).toBeGreaterThan(0);
+    expect(copied).toBeLessThan(400);
+    expect(copied % 25).toBe(0);
+    expect(webRows(s.web, 'SELECT MAX(Id) AS m FROM dst')[0].m).toBe(copied);
+    const run = webRows(s.web, `SELECT * FROM IntegrationRun WHERE Id = ${outcome.runId}`)[0];
+    expect(run.Status).toBe('Stopped');
+    expect(run.Written).toBe(copied);
+
+    await integrator.start();
+    const second = integrator.runNow('statements');
+    expect((await second.done!).status).toBe('Succeeded');
+    expect(webRows(s.web, 'SELECT COUNT(*) AS n, COUNT(DISTINCT Id) AS d, MAX(Id) AS m FROM dst')[0]).toEqual({ n: 400, d: 400, m: 400 });
+    // A new process shows the last run from the history before it has run anything itself.
+    await integrator.stop();
+    const next = make(s.file);
+    await next.start();
+    expect(next.status().events.find((e) => e.event === 'statements')!.lastRun).toMatchObject({ status: 'Succeeded', written: 400 - copied });
+  });
+
+  it('the ERP file disappearing gives failed runs with the reason, and the retry recovers when it returns', async () => {
+    const s = install(root, 'erp-gone', 30);
+    EVENTS.statements = copyEvent('statements', { batch: 10, pauseMs: 0 });
+    const integrator = make(s.file);
+    await integrator.start();
+    fs.renameSync(s.erp, `${s.erp}.away`);
+    const r = integrator.runNow('statements');
+    const failed = await r.done!;
+    expect(failed.status).toBe('Failed');
+    expect(failed.error).toMatch(/database file not found: .*erp\.sqlite/);
+    let st = integrator.status();
+    expect(st.erp.ok).toBe(false);
+    expect(st.erp.error).toMatch(/not found/);
+    const ev = st.events.find((e) => e.event === 'statements')!;
+    expect(ev.lastError).toMatch(/not found/);
+    expect(ev.retryAt).not.toBeNull();
+    expect(ev.nextRunAt).toBe(ev.retryAt);
+    // A run is on record for the failure too.
+    expect(webRows(s.web, "SELECT Status, Error FROM IntegrationRun WHERE Event = 'statements'")[0]).toMatchObject({ Status: 'Failed' });
+    await until('a second retry to fail', () => webRows(s.web, "SELECT * FROM IntegrationRun WHERE Status = 'Failed'").length >= 2);
+    fs.renameSync(`${s.erp}.away`, s.erp);
+    await until('the retry to succeed', () => webRows(s.web, "SELECT * FROM IntegrationRun WHERE Status = 'Succeeded'").length === 1);
+    st = integrator.status();
+    expect(st.erp.ok).toBe(true);
+    expect(st.events.find((e) => e.event === 'statements')!.lastError).toBeNull();
+    expect(webRows(s.web, 'SELECT COUNT(*) AS n FROM dst')[0].n).toBe(30);
+  });
+
+  it('the web DB file disappearing: failed runs with the reason, recovery when it is back', async () => {
+    const s = install(root, 'web-gone', 30);
+    EVENTS.statements = copyEvent('statements', { batch: 10, pauseMs: 0 });
+    const integrator = make(s.file);
+    await integrator.start();
+    fs.renameSync(s.web, `${s.web}.away`);
+    const failed = await integrator.runNow('statements').done!;
+    expect(failed.status).toBe('Failed');
+    expect(failed.error).toMatch(/database file not found: .*web\.sqlite/);
+    expect(integrator.status().web).toMatchObject({ ok: false });
+    expect(fs.existsSync(s.web)).toBe(false); // never recreated empty behind the admin's back
+    fs.renameSync(`${s.web}.away`, s.web);
+    await until('recovery', () => integrator.status().events.find((e) => e.event === 'statements')!.lastRun?.status === 'Succeeded');
+    expect(integrator.status().web.ok).toBe(true);
+    expect(webRows(s.web, 'SELECT COUNT(*) AS n FROM dst')[0].n).toBe(30);
+  });
+
+  it('retryable failures retry with growing delays; fatal ones are reported and not retried', async () => {
+    const s = install(root, 'retry', 1);
+    const flaky = flakyEvent('orders', 2);
+    EVENTS.orders = flaky;
+    EVENTS['web-accounts'] = fatalEvent('web-accounts', new FatalError('customer class WEB is not defined in the ERP'));
+    const integrator = make(s.file);
+    await integrator.start();
+    expect((await integrator.runNow('orders').done!).status).toBe('Failed');
+    await until('two retries', () => flaky.calls >= 3, 10_000);
+    const runs = webRows(s.web, "SELECT Status, StartedAt FROM IntegrationRun WHERE Event = 'orders' ORDER BY Id");
+    expect(runs.map((r) => r.Status)).toEqual(['Failed', 'Failed', 'Succeeded']);
+    const gaps = [1, 2].map((i) => Date.parse(String(runs[i].StartedAt)) - Date.parse(String(runs[i - 1].StartedAt)));
+    expect(gaps[0]).toBeGreaterThanOrEqual(140);
+    expect(gaps[1]).toBeGreaterThanOrEqual(290); // doubled
+
+    const fatal = await integrator.runNow('web-accounts').done!;
+    expect(fatal).toMatchObject({ status: 'Failed', retryable: false, error: 'customer class WEB is not defined in the ERP' });
+    const ev = integrator.status().events.find((e) => e.event === 'web-accounts')!;
+    expect(ev.retryAt).toBeNull();
+    expect(ev.nextRunAt).toBeNull();
+    expect(ev.lastError).toBe('customer class WEB is not defined in the ERP');
+  });
+
+  it('keeps the settings it started with; saved changes are pending until restart applies them', async () => {
+    const s = install(root, 'restart', 1, { statementsSchedule: 'every 2h' });
+    EVENTS.statements = copyEvent('statements', { batch: 10, pauseMs: 0 });
+    const integrator = make(s.file);
+    await integrator.start();
+    expect(integrator.status()).toMatchObject({ restartRequired: false, pendingChanges: [] });
+    saveSettings(s.file, { statementsSchedule: '*/5 * * * *', getNewOrdersTimeoutMinutes: 7 });
+    expect(integrator.applied.statementsSchedule).toBe('every 2h');
+    expect(integrator.status()).toMatchObject({ restartRequired: true, pendingChanges: ['getNewOrdersTimeoutMinutes', 'statementsSchedule'] });
+    await integrator.restart();
+    const st = integrator.status();
+    expect(st).toMatchObject({ state: 'running', restartRequired: false, pendingChanges: [] });
+    expect(integrator.applied.statementsSchedule).toBe('*/5 * * * *');
+    const ev = st.events.find((e) => e.event === 'statements')!;
+    expect(ev.schedule).toBe('*/5 * * * *');
+    expect(new Date(ev.nextRunAt!).getMinutes() % 5).toBe(0);
+    // A broken saved file does not stop a restart: the integrator keeps what it had and says why.
+    fs.writeFileSync(s.file, '{ "httpPort": ');
+    await integrator.restart();
+    expect(integrator.state).toBe('running');
+    expect(integrator.status().restartError).toMatch(/not valid JSON/);
+  });
+
+  it('the nightly restart picks up saved settings', async () => {
+    // The integrator's clock says it is one second before the nightly restart time.
+    const target = new Date(Date.now() + 3 * 3600_000);
+    target.setSeconds(0, 0);
+    const hhmm = `${String(target.getHours()).padStart(2, '0')}:${String(target.getMinutes()).padStart(2, '0')}`;
+    const offset = target.getTime() - 1000 - Date.now();
+    const s = install(root, 'nightly', 1, { nightlyRestartTime: hhmm });
+    const integrator = make(s.file, { now: () => new Date(Date.now() + offset) });
+    await integrator.start();
+    expect(Date.parse(integrator.status().nightlyRestartAt!)).toBe(target.getTime());
+    saveSettings(s.file, { ordersSchedule: 'every 3m' });
+    expect(integrator.status().restartRequired).toBe(true);
+    await until('the nightly restart', () => integrator.applied.ordersSchedule === 'every 3m', 5000);
+    await until('running again', () => integrator.state === 'running');
+    expect(integrator.status().restartRequired).toBe(false);
+    expect(Date.parse(integrator.status().nightlyRestartAt!)).toBe(target.getTime() + 86_400_000);
+  });
+
+  it('starts enabled services, shows their endpoints, closes them on stop', async () => {
+    const s = install(root, 'services', 3, { enableLivePricingAvailabilityListener: true });
+    const integrator = make(s.file, { services: [testPricingService] });
+    await integrator.start();
+    const url = integrator.endpoints['Pricing listener'];
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(integrator.status().pricingListener).toEqual({ enabled: true, url, error: null });
+    expect(await (await fetch(`${url}/price?product=row-2`)).json()).toMatchObject({ unitPrice: 3 });
+    expect(await integrator.pricingService()!.price({ product: 'row-3', customer: 'C1', warehouse: 'MEL', quantity: 2 })).toMatchObject({ unitPrice: 4.5, quantity: 2 });
+    await integrator.stop();
+    await expect(fetch(`${url}/price?product=row-2`)).rejects.toThrow();
+    expect(integrator.pricingService()).toBeNull();
+  });
+});
