@@ -64,6 +64,14 @@ export function App() {
   const setTab = useApp((s) => s.setTab);
   const notice = useApp((s) => s.notice);
   const clearNotice = useApp((s) => s.clearNotice);
+  // Confirmations fade on their own; warnings and errors stay until dismissed.
+  useEffect(() => {
+    if (!notice || notice.tone === 'bad' || notice.tone === 'warn') return;
+    const t = setTimeout(() => {
+      if (useApp.getState().notice?.at === notice.at) clearNotice();
+    }, 8000);
+    return () => clearTimeout(t);
+  }, [notice, clearNotice]);
 
   if (connection === 'unauthorized') return <Unauthorized />;
   if (connection === 'unreachable' && !status) return <Unreachable message={connectionError} />;

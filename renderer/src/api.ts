@@ -1,10 +1,10 @@
 // The only way the UI talks to the integrator: the admin API of core/contracts, every answer checked by its
 // zod schema so a mismatch shows as one clear error instead of a broken screen.
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   API,
-  EventStatusSchema,
   BlockedUsersResponseSchema,
+  CheckConfigResponseSchema,
   ConversionsResponseSchema,
   CustomerActionResponseSchema,
   CustomersResponseSchema,
@@ -20,18 +20,8 @@ import {
 } from '../../core/contracts/adminApi.js';
 import type { EventName } from '../../core/contracts/events.js';
 
-/** The status as this UI reads it: the contract plus the worker's optional extras (availability, retry, errors). */
-export const UiStatusSchema = StatusSchema.extend({
-  settingsError: z.string().nullable().optional(),
-  restartError: z.string().nullable().optional(),
-  events: z.array(
-    EventStatusSchema.extend({
-      available: z.boolean().optional(),
-      lastError: z.string().nullable().optional(),
-      retryAt: z.string().nullable().optional(),
-    }),
-  ),
-});
+/** The status as this UI reads it (the contract carries the worker's availability, retry and error fields). */
+export const UiStatusSchema = StatusSchema;
 export type UiStatus = z.infer<typeof UiStatusSchema>;
 
 export interface FieldErrorItem {
@@ -68,7 +58,7 @@ export type CustomerAction = 'activate' | 'release' | 'approve' | 'decline' | 'd
 
 export function createApi(opts: ApiOptions) {
   const base = (opts.baseUrl ?? '').replace(/\/$/, '');
-  const doFetch = opts.fetchImpl ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const doFetch = opts.fetchImpl ?? ((input: Parameters<typeof fetch>[0], init?: RequestInit) => fetch(input, init));
 
   /** okStatuses: refusals whose body is a normal answer (409 "already running"). */
   async function raw(path: string, init: RequestInit = {}, okStatuses: readonly number[] = []): Promise<Response> {
@@ -77,7 +67,7 @@ export function createApi(opts: ApiOptions) {
     if (init.body !== undefined && !headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
     let res: Response;
     try {
-      res = await doFetch(`${base}${path}`, { ...init, headers, cache: 'no-store' });
+      res = await doFetch(`${base}${path}`, { ...init, headers });
     } catch {
       throw new ApiError(0, 'Cannot reach the integrator. Is it running?');
     }
@@ -127,6 +117,7 @@ export function createApi(opts: ApiOptions) {
       return json(CustomersResponseSchema, `${API.customers}${q ? `?${q}` : ''}`);
     },
     customerAction: (code: string, action: CustomerAction) => json(CustomerActionResponseSchema, API.customerAction(code, action), post()),
+    checkConfig: () => json(CheckConfigResponseSchema, API.checkConfig),
     blockedUsers: () => json(BlockedUsersResponseSchema, API.blockedUsers),
     conversions: () => json(ConversionsResponseSchema, API.conversions),
     testPricing: (req: { product: string; warehouse: string; customer: string; quantity: number }) =>

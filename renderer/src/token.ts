@@ -18,7 +18,7 @@ export function tokenFromHash(hash: string): string | null {
 export interface TokenSources {
   bridge?: IntegratorBridge | undefined;
   hash: string;
-  storage?: Pick<Storage, 'getItem' | 'setItem'> | null;
+  storage?: { getItem(key: string): string | null; setItem(key: string, value: string): void } | null;
   /** Called with the URL without its fragment when the token was taken from it. */
   stripHash?: () => void;
 }

@@ -113,6 +113,52 @@ function Connections({ status }: { status: Status }) {
   );
 }
 
+type CheckResult = Awaited<ReturnType<ReturnType<typeof useApp.getState>['api']['checkConfig']>>;
+
+function ConfigCheck() {
+  const api = useApp((s) => s.api);
+  const failure = useApp((s) => s.failure);
+  const [result, setResult] = useState<CheckResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const check = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      setResult(await api.checkConfig());
+    } catch (err) {
+      setResult(null);
+      setError(failure(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Section
+      title="Configuration check"
+      id="config-check"
+      actions={
+        <button type="button" className="small-btn" onClick={check} disabled={busy}>
+          {busy ? 'Checking…' : result ? 'Check again' : 'Check configuration'}
+        </button>
+      }
+    >
+      {!result && !error && <div className="small muted">Checks the connections, customer class, guest customer, numbering sequences, filters and field mappings.</div>}
+      {error && <div className="error-text small" data-testid="config-check-error">{error}</div>}
+      {result && (
+        <ul className="checks" data-testid="config-check">
+          {result.items.map((i) => (
+            <li key={i.item}>
+              <Dot tone={i.ok ? 'ok' : 'bad'} />
+              <strong>{i.item}</strong> <span className={i.ok ? 'muted' : 'error-text'}>{i.message}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Section>
+  );
+}
+
 function RunStrip({ runs }: { runs: RunRecord[] }) {
   if (runs.length === 0) return <span className="small muted">no runs yet</span>;
   return (
@@ -299,6 +345,7 @@ export function StatusTab() {
         )}
       </Section>
       <RunHistory runs={runs} now={now} error={runsError} />
+      <ConfigCheck />
     </div>
   );
 }
