@@ -2,6 +2,7 @@
 // listener), stop / restart, and the applied-vs-saved settings. It runs with the settings it started with;
 // saved changes show as pending until Restart (or the nightly restart) applies them.
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
 import type { Db } from '../db/db.js';
 import { insertReturningId } from '../db/db.js';
 import { openDb } from '../db/openDb.js';
@@ -197,6 +198,9 @@ export class Integrator extends EventEmitter {
     this.emit('state', this.stateValue);
     if (this.nightlyTimer) clearTimeout(this.nightlyTimer);
     this.nightlyTimer = null;
+    if (this.servicesTimer) clearTimeout(this.servicesTimer);
+    this.servicesTimer = null;
+    this.servicesAttempts = 0;
     this.nightlyAt = null;
     const waits: Array<Promise<unknown>> = [];
     for (const st of this.events.values()) {
@@ -283,13 +287,15 @@ export class Integrator extends EventEmitter {
       webDb = await this.openWeb();
       this.serviceDbs.push(webDb);
     } catch (err) {
+      for (const db of this.serviceDbs.splice(0)) await db.close().catch(() => undefined);
       for (const svc of services) this.serviceErrors.set(svc.name, `not started: ${userMessage(err)}`);
       this.logger.error({ err: userMessage(err) }, 'services not started');
+      if (isRetryable(err)) this.retryServicesLater();
       return;
     }
     for (const svc of services) {
       try {
-        const r = await svc.start({ erpDb, webDb, settings: this.applied, logger: this.logger.child({ service: svc.name }) });
+        const r = await svc.start({ erpDb, webDb, settings: this.applied, logger: this.logger.child({ service: svc.name }), openErpDb: () => this.openErp() });
         this.running.push(r);
         this.logger.info({ service: svc.name, endpoints: r.endpoints }, `${svc.name} started`);
       } catch (err) {
@@ -297,6 +303,28 @@ export class Integrator extends EventEmitter {
         this.logger.error({ service: svc.name, err: userMessage(err) }, `${svc.name} did not start`);
       }
     }
+  }
+
+  private servicesTimer: NodeJS.Timeout | null = null;
+  private servicesAttempts = 0;
+
+  /** A database that is away at start: the services start as soon as it is back, without a restart. */
+  private retryServicesLater(): void {
+    this.servicesAttempts += 1;
+    const delay = backoffMs(this.servicesAttempts, this.options.retryBaseMs ?? 30_000, this.options.retryMaxMs ?? 15 * 60_000);
+    this.servicesTimer = setTimeout(() => {
+      this.servicesTimer = null;
+      void this.serial(async () => {
+        if (this.stateValue !== 'running' || this.running.length) return;
+        await this.startServices();
+        if (this.running.length) {
+          this.servicesAttempts = 0;
+          this.logger.info({ endpoints: this.endpoints }, 'services started after the database came back');
+          this.emit('state', this.stateValue);
+        }
+      });
+    }, delay);
+    this.servicesTimer.unref();
   }
 
   private scheduleNightly(): void {
@@ -488,11 +516,18 @@ export class Integrator extends EventEmitter {
   /** The saved settings (what Apply wrote), or the applied ones when the file cannot be read now. */
   saved(): { values: SettingsValues; error: string | null } {
     try {
-      return { values: loadSettings(this.options.settingsFile).values, error: null };
+      // The UI polls the status: read and validate the file again only when it changed.
+      const st = fs.statSync(this.options.settingsFile);
+      const stamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
+      if (this.savedCache?.stamp !== stamp) this.savedCache = { stamp, values: loadSettings(this.options.settingsFile).values };
+      return { values: this.savedCache.values, error: null };
     } catch (err) {
+      this.savedCache = null;
       return { values: this.applied, error: userMessage(err) };
     }
   }
+
+  private savedCache: { stamp: string; values: SettingsValues } | null = null;
 
   /** Keys saved but not yet applied. */
   pendingChanges(): string[] {
@@ -549,7 +584,7 @@ export class Integrator extends EventEmitter {
       erp: { description: redactDsn(String(s.erpDsn)), ...this.health.erp },
       web: { description: redactDsn(String(s.webDsn)), ...this.health.web },
       pricingListener: this.listener('Pricing listener', Boolean(s.enableLivePricingAvailabilityListener)),
-      erpListener: this.listener('ERP listener', Boolean(s.enableLivePricingAvailabilityListener) && Boolean(s.enableErpListener)),
+      erpListener: this.listener('ERP listener', s.enableErpListener === true),
       events: EVENT_NAMES.map((name) => {
         const st = this.events.get(name);
         return {

@@ -11,6 +11,8 @@ export interface ServiceContext {
   /** The applied settings. */
   settings: SettingsValues;
   logger: Logger;
+  /** Opens a fresh ERP connection: a service that lost the ERP reopens with it and recovers without a restart. */
+  openErpDb?: () => Promise<Db>;
 }
 
 export interface TestPricingRequest {

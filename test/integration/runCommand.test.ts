@@ -2,6 +2,7 @@
 // by restart, a DB removed and restored mid-run, SIGTERM during a long run, corrupt settings.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -223,5 +224,20 @@ describe('integrator run', () => {
     expect(invalid.status).toBe(1);
     expect(invalid.err.trim().split('\n')).toHaveLength(1);
     expect(invalid.err).toMatch(/HTTP Port \(httpPort\) must be a port number/);
+  });
+
+  it('an admin port in use: one clear line, exit 1, nothing left behind', async () => {
+    const blocker = http.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const s = await install('port-in-use', 1, { adminPort: port });
+      const r = integrator(['run', '--config', s.file], { timeout: 30_000 });
+      expect(r.status).toBe(1);
+      expect(r.err.trim()).toMatch(new RegExp(`^error: the admin API cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
+      expect(fs.existsSync(runtimeFile(s.dir))).toBe(false);
+    } finally {
+      blocker.close();
+    }
   });
 });

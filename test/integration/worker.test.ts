@@ -233,4 +233,17 @@ describe('the running integrator', () => {
     await expect(fetch(`${url}/price?product=row-2`)).rejects.toThrow();
     expect(integrator.pricingService()).toBeNull();
   });
+
+  it('a service whose database is away at start starts by itself once it is back', async () => {
+    const s = install(root, 'services-later', 3, { enableLivePricingAvailabilityListener: true });
+    fs.renameSync(s.erp, `${s.erp}.away`);
+    const integrator = make(s.file, { services: [testPricingService] });
+    await integrator.start();
+    expect(integrator.state).toBe('running');
+    expect(integrator.status().pricingListener).toMatchObject({ enabled: true, url: null, error: expect.stringMatching(/not started: .*database file not found/) });
+    fs.renameSync(`${s.erp}.away`, s.erp);
+    const url = await until('the listener', () => integrator.endpoints['Pricing listener'], 5000);
+    expect(await (await fetch(`${url}/price?product=row-1`)).json()).toMatchObject({ unitPrice: 1.5 });
+    expect(integrator.status().pricingListener.error).toBeNull();
+  });
 });
