@@ -258,6 +258,24 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
     await screenshot(page, '10-pricing-answer');
   });
 
+  it('Test Pricing says it needs foreground mode when the integrator runs in background mode', async () => {
+    const bgDir = path.join(dir, 'background');
+    const bg = await startIntegrator(prepareDemo(bgDir, {}, 30), { foreground: false });
+    const p = await context.newPage();
+    try {
+      await p.goto(bg.adminUrl);
+      await expect.poll(() => p.getByTestId('integrator-state').textContent()).toContain('background');
+      await p.getByRole('tab', { name: 'Pricing' }).click();
+      await p.getByTestId('pricing-blocker').waitFor();
+      expect(await p.getByTestId('pricing-blocker').textContent()).toContain('needs the integrator running in foreground mode');
+      expect(await p.getByRole('button', { name: 'Test Pricing' }).isDisabled()).toBe(true);
+      await screenshot(p, '10b-pricing-background-mode');
+    } finally {
+      await p.close();
+      expect(await bg.stop()).toBe(0);
+    }
+  });
+
   it('Logs: the tail refreshes and Export logs downloads a real zip', async () => {
     await page.getByRole('tab', { name: 'Logs' }).click();
     await page.getByTestId('log-lines').waitFor();

@@ -214,6 +214,7 @@ function BlockedUsers() {
       {!data && !error && <Loading what="blocked users" />}
       {data && data.users.length === 0 && <Empty>No web user is blocked.</Empty>}
       {data && data.users.length > 0 && (
+        <div className="table-wrap">
         <table className="table" data-testid="blocked-users">
           <thead>
             <tr>
@@ -234,6 +235,7 @@ function BlockedUsers() {
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </Section>
   );
@@ -241,6 +243,14 @@ function BlockedUsers() {
 
 function conversionTone(s: string): Tone {
   return s === 'Processed' ? 'ok' : s === 'Failed' ? 'bad' : 'warn';
+}
+
+/** A conversion's details object as "key value · key value" (the full JSON is in the tooltip). */
+function detailsText(details: unknown): string {
+  if (typeof details !== 'object' || details === null) return String(details);
+  return Object.entries(details as Record<string, unknown>)
+    .map(([k, v]) => `${k.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join(' · ');
 }
 
 function ConversionsList() {
@@ -303,14 +313,22 @@ function ConversionsList() {
                       <td>
                         <code>{c.newCode}</code>
                       </td>
-                      <td>{c.erpConversionDate ?? '—'}</td>
+                      <td>{c.erpConversionDate ? c.erpConversionDate.slice(0, 10) : '—'}</td>
                       <td>{formatTime(c.receivedAt)}</td>
                       <td>
                         <Badge tone={conversionTone(c.status)}>{c.status}</Badge>
                       </td>
                       <td>{formatTime(c.processedAt)}</td>
                       <td className="small">
-                        {c.error ? <span className="error-text">{c.error}</span> : c.details ? <code className="clip">{JSON.stringify(c.details)}</code> : ''}
+                        {c.error ? (
+                          <span className="error-text">{c.error}</span>
+                        ) : c.details ? (
+                          <span className="clip muted" title={JSON.stringify(c.details, null, 1)}>
+                            {detailsText(c.details)}
+                          </span>
+                        ) : (
+                          ''
+                        )}
                       </td>
                     </tr>
                   ))}
