@@ -94,13 +94,14 @@ export function App() {
           ))}
         </nav>
         <div className="topbar-state" data-testid="integrator-state">
-          <Badge tone={stateTone(status.state)}>{status.state}</Badge>
+          {connection === 'ok' ? <Badge tone={stateTone(status.state)}>{status.state}</Badge> : <Badge tone="bad">not answering</Badge>}
           <span className="muted small">{status.foreground ? 'foreground' : 'background'}</span>
         </div>
       </header>
       {connection !== 'ok' && (
         <Notice tone="bad">
-          Lost contact with the integrator: {connectionError ?? 'no answer'}. Showing the last known state; retrying…
+          <strong>Lost contact with the integrator.</strong> {connectionError ?? 'It does not answer.'} Showing the last known state; retrying every few
+          seconds.
         </Notice>
       )}
       <SettingsProblem />

@@ -270,9 +270,14 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
       expect(await p.getByTestId('pricing-blocker').textContent()).toContain('needs the integrator running in foreground mode');
       expect(await p.getByRole('button', { name: 'Test Pricing' }).isDisabled()).toBe(true);
       await screenshot(p, '10b-pricing-background-mode');
+      // The integrator goes away under an open page: the page says so and keeps the last known state.
+      expect(await bg.stop()).toBe(0);
+      await p.getByText('Lost contact with the integrator').waitFor({ timeout: 15_000 });
+      await p.getByRole('heading', { name: 'Test Pricing' }).waitFor();
+      await screenshot(p, '10c-lost-contact');
     } finally {
       await p.close();
-      expect(await bg.stop()).toBe(0);
+      await bg.stop();
     }
   });
 
