@@ -6,7 +6,7 @@ import { createLogger, type Logger } from '../logging/logger.js';
 import { logsDir } from '../logging/exportLogs.js';
 import { Integrator } from '../worker/integrator.js';
 import type { Service } from '../worker/service.js';
-import { removeRuntime, writeRuntime } from '../worker/runtimeFile.js';
+import { readRuntime, removeRuntime, writeRuntime } from '../worker/runtimeFile.js';
 import { buildAdminServer, listenAdmin, newAdminToken } from './adminServer.js';
 import { FatalError, userMessage } from '../errors.js';
 
@@ -34,6 +34,11 @@ export interface RunningIntegrator {
 
 export async function startRunningIntegrator(options: StartOptions): Promise<RunningIntegrator> {
   let settings = loadSettings(options.settingsFile);
+  // Two integrators on one install would run every event twice at once.
+  const other = readRuntime(settings.dir);
+  if (other && other.pid !== process.pid) {
+    throw new FatalError(`an integrator is already running for ${settings.file} (pid ${other.pid}${other.adminUrl ? `, admin UI ${other.adminUrl}` : ''}); stop it first`);
+  }
   // First start: a per-install token, saved so the UI link keeps working across runs.
   if (!settings.values.adminToken) settings = saveSettings(options.settingsFile, { adminToken: newAdminToken() });
   const v = settings.values;

@@ -72,6 +72,9 @@ export interface RunRequestResult {
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** The IntegrationRun mode, named as runEvent names it. */
+const runMode = (name: EventName, all: boolean) => (name === 'customer-master' || name === 'orders' ? (all ? 'SendAll' : 'SendChanged') : all ? 'All' : 'Changed');
+
 export class Integrator extends EventEmitter {
   private stateValue: IntegratorState = 'stopped';
   private settingsValue: LoadedSettings;
@@ -88,6 +91,8 @@ export class Integrator extends EventEmitter {
 
   constructor(private readonly options: IntegratorOptions) {
     super();
+    // Every open progress stream of the admin API listens here.
+    this.setMaxListeners(200);
     this.settingsValue = loadSettings(options.settingsFile);
   }
 
@@ -442,7 +447,7 @@ export class Integrator extends EventEmitter {
         // The web side is there: the failure goes into the run history like any other run.
         const runId = await insertReturningId(webDb, 'IntegrationRun', {
           Event: name,
-          Mode: options.all ? 'SendAll' : 'SendChanged',
+          Mode: runMode(name, options.all),
           StartedAt: startedAt,
           FinishedAt: this.now().toISOString(),
           Status: 'Failed',
@@ -478,7 +483,7 @@ export class Integrator extends EventEmitter {
     st.lastRun = {
       id: outcome.runId,
       event: name,
-      mode: options.all ? 'SendAll' : 'SendChanged',
+      mode: runMode(name, options.all),
       startedAt,
       finishedAt: this.now().toISOString(),
       status: outcome.status,
@@ -531,8 +536,15 @@ export class Integrator extends EventEmitter {
 
   /** Keys saved but not yet applied. */
   pendingChanges(): string[] {
-    return diffSettings(this.saved().values, this.applied);
+    const saved = this.saved().values;
+    const cached = this.pendingCache;
+    if (cached && cached.saved === saved && cached.applied === this.applied) return cached.keys;
+    const keys = diffSettings(saved, this.applied);
+    this.pendingCache = { saved, applied: this.applied, keys };
+    return keys;
   }
+
+  private pendingCache: { saved: SettingsValues; applied: SettingsValues; keys: string[] } | null = null;
 
   /** Opens the web database for a request (admin API) and closes it after. */
   async withWeb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
@@ -571,7 +583,7 @@ export class Integrator extends EventEmitter {
 
   status(): Status {
     const saved = this.saved();
-    const pending = diffSettings(saved.values, this.applied);
+    const pending = [...this.pendingChanges()];
     const s = this.applied;
     return {
       version: VERSION,

@@ -106,6 +106,10 @@ describe('integrator run', () => {
 
     const rt = readRuntime(s.dir)!;
     expect(rt).toMatchObject({ pid: run.child.pid, foreground: true, adminUrl: base, endpoints: { 'Pricing listener': pricing[1] } });
+    // A second integrator on the same install is refused: every event would run twice at once.
+    const second = integrator(['run', '--config', s.file], { timeout: 30_000 });
+    expect(second.status).toBe(1);
+    expect(second.err.trim()).toBe(`error: an integrator is already running for ${s.file} (pid ${run.child.pid}, admin UI ${base}); stop it first`);
 
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     expect((await fetch(`${base}/api/status`)).status).toBe(401);
