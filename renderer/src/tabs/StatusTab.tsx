@@ -194,7 +194,7 @@ function EventRow({ e, status, runs, now }: { e: Status['events'][number]; statu
     }
   };
   // A run started by another event (conversions after Customer Master) is in the history, not in the worker's lastRun.
-  const last = e.lastRun ?? mine[0] ?? null;
+  const last = e.lastRun ?? mine.find((r) => r.status !== 'Running') ?? null;
   const available = e.available !== false;
   const canRun = status.state === 'running' && available;
   return (
