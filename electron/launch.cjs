@@ -11,5 +11,8 @@ if (!bin) {
   process.stderr.write(`${NO_BINARY}\n`);
   process.exit(1);
 }
-const child = spawn(bin, [root, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, ELECTRON_RUN_AS_NODE: '' } });
+// Set even to an empty string, ELECTRON_RUN_AS_NODE would turn the app into plain Node.
+const env = { ...process.env };
+delete env.ELECTRON_RUN_AS_NODE;
+const child = spawn(bin, [root, ...process.argv.slice(2)], { stdio: 'inherit', env });
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
