@@ -13,15 +13,19 @@ const port = /** @type {any} */ (process).parentPort ?? (process.send ? process 
 if (port) {
   port.on('message', (/** @type {any} */ e) => {
     const msg = e && e.data !== undefined ? e.data : e;
-    if (msg && msg.type === 'stop') {
-      process.emit('SIGTERM', 'SIGTERM');
-      // The IPC channel would keep this process alive after the integrator stopped.
-      if (process.send && process.disconnect) process.disconnect();
-    }
+    if (msg && msg.type === 'stop') process.emit('SIGTERM', 'SIGTERM');
   });
 }
 
-import(pathToFileURL(bin).href).catch((err) => {
+// The module resolves when the command has finished (for `run`: after a clean stop). The message channel
+// would keep this process alive then: let go of it, and make sure the process ends soon after.
+function detach() {
+  if (process.send && process.connected && process.disconnect) process.disconnect();
+  if (port && port !== process && port.removeAllListeners) port.removeAllListeners('message');
+  setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
+}
+
+import(pathToFileURL(bin).href).then(detach, (err) => {
   process.stderr.write(`error: the integrator core did not start: ${err && err.message ? err.message : String(err)}\n`);
   process.exit(1);
 });

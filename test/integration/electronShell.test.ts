@@ -236,4 +236,16 @@ describe('tray shell main process (electron mocked)', () => {
     expect(h.trays.length).toBe(trays);
     expect(h.children.length).toBe(forks);
   });
+
+  it('a core that cannot start turns the tray red and says why', async () => {
+    h.lock = true;
+    const missing = path.join(dir, 'nowhere', 'settings.json');
+    const failed = await startShell({ env: { ...process.env, INTEGRATOR_CONFIG: missing }, pollMs: 60_000 });
+    expect(failed).not.toBeNull();
+    await vi.waitFor(() => expect(failed!.state().state).toBe('error'), { timeout: 20_000 });
+    expect(failed!.state().tooltip).toMatch(/^Integrator: stopped/);
+    const tray = h.trays.at(-1)!;
+    expect((tray.image as { path: string }).path).toMatch(/tray-error\.png$/);
+    await vi.waitFor(() => expect(h.errorBoxes.join('\n')).toContain(`no settings file at ${missing}`), { timeout: 5_000 });
+  });
 });
