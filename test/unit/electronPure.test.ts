@@ -82,7 +82,7 @@ describe('window options', () => {
   });
 });
 
-describe('core process helpers', () => {
+describe('core process: the Admin UI line and the settings path', () => {
   it('read the base URL and token from the printed Admin UI line', () => {
     expect(parseAdminLine('Pricing listener: off\nAdmin UI: http://127.0.0.1:40123/#token=abc_DEF-1\n')).toEqual({ base: 'http://127.0.0.1:40123', token: 'abc_DEF-1' });
     expect(parseAdminLine('Admin UI: http://example.com:1/#token=x')).toBeNull();
