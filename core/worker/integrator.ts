@@ -22,6 +22,7 @@ import { SERVICES, type RunningService, type Service, type TestPricingRequest } 
 import { backoffMs, nextDailyAt, nextRunAt, parseSchedule, type Schedule } from './schedule.js';
 import { VERSION } from '../version.js';
 import { lastRunPerEvent } from './runHistory.js';
+import { YieldingDb } from './yieldingDb.js';
 import type { PriceAnswer } from '../contracts/adminApi.js';
 
 export type IntegratorState = Status['state'];
@@ -460,8 +461,8 @@ export class Integrator extends EventEmitter {
         throw Object.assign(err as object, { runId });
       }
       outcome = await runEvent(name, options, {
-        erpDb,
-        webDb,
+        erpDb: new YieldingDb(erpDb),
+        webDb: new YieldingDb(webDb),
         settings: this.applied,
         logger: this.logger,
         signal,

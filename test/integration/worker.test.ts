@@ -1,5 +1,6 @@
 // The running Integrator in-process, with real SQLite files, a real copy event and a real HTTP service.
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +110,31 @@ describe('the running integrator', () => {
     const next = make(s.file);
     await next.start();
     expect(next.status().events.find((e) => e.event === 'statements')!.lastRun).toMatchObject({ status: 'Succeeded', written: 400 - copied });
+  });
+
+  it('a run without pauses still lets the process answer HTTP and take a stop between batches', async () => {
+    const s = install(root, 'responsive', 60_000);
+    EVENTS.statements = copyEvent('statements', { batch: 500, pauseMs: 0 });
+    const integrator = make(s.file);
+    await integrator.start();
+    const server = http.createServer((_req, res) => res.end('pong'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+      const r = integrator.runNow('statements');
+      let finished = false;
+      void r.done!.then(() => (finished = true));
+      await until('the copy under way', () => (integrator.progress()[0]?.done ?? 0) > 0);
+      expect(await (await fetch(url)).text()).toBe('pong');
+      expect(finished).toBe(false);
+      await integrator.stop();
+      const outcome = await r.done!;
+      expect(outcome.status).toBe('Stopped');
+      expect(outcome.summary.written).toBeLessThan(60_000);
+      expect(outcome.summary.written % 500).toBe(0);
+    } finally {
+      server.close();
+    }
   });
 
   it('the ERP file disappearing gives failed runs with the reason, and the retry recovers when it returns', async () => {
