@@ -146,3 +146,20 @@ export const CheckConfigResponseSchema = z.object({ ok: z.boolean(), items: z.ar
 
 export const LogLineSchema = z.object({ time: z.string().nullable(), level: z.string(), msg: z.string(), event: z.string().nullable().optional() });
 export const LogsTailResponseSchema = z.object({ lines: z.array(LogLineSchema) });
+
+// GET /api/settings/schema: the settings registry as the UI needs it (labels, groups, types, units, defaults).
+export const SettingDefSchema = z.object({
+  key: z.string(),
+  label: z.string(),
+  group: z.string(),
+  type: z.string(),
+  default: z.unknown(),
+  help: z.string(),
+  used: z.boolean(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  maxLength: z.number().optional(),
+  unit: z.string().optional(),
+});
+export const SettingsSchemaResponseSchema = z.object({ groups: z.array(z.string()), settings: z.array(SettingDefSchema) });
+export type SettingsSchemaResponse = z.infer<typeof SettingsSchemaResponseSchema>;

@@ -1,0 +1,79 @@
+// One store for what every tab shares: the connection, the integrator status and the run history.
+// Tab-local form state stays in the tabs.
+import { create } from 'zustand';
+import type { RunRecord } from '../../core/contracts/events.js';
+import { ApiError, createApi, type Api, type UiStatus } from './api.js';
+
+export type Status = UiStatus;
+export const TABS = ['Status', 'Advanced', 'Customers', 'Pricing', 'Logs'] as const;
+export type Tab = (typeof TABS)[number];
+export type Connection = 'loading' | 'ok' | 'unauthorized' | 'unreachable' | 'error';
+export type NoticeTone = 'ok' | 'bad' | 'info' | 'warn';
+
+export interface AppState {
+  api: Api;
+  token: string | null;
+  tab: Tab;
+  connection: Connection;
+  connectionError: string | null;
+  status: Status | null;
+  runs: RunRecord[];
+  runsError: string | null;
+  notice: { tone: NoticeTone; text: string; at: number } | null;
+  setToken(token: string | null): void;
+  setTab(tab: Tab): void;
+  refresh(): Promise<void>;
+  notify(tone: NoticeTone, text: string): void;
+  clearNotice(): void;
+  /** Handles an error from any call: 401 and unreachable switch the whole page; others return the message. */
+  failure(err: unknown): string;
+}
+
+export const useApp = create<AppState>()((set, get) => ({
+  api: createApi({ token: null }),
+  token: null,
+  tab: 'Status',
+  connection: 'loading',
+  connectionError: null,
+  status: null,
+  runs: [],
+  runsError: null,
+  notice: null,
+  setToken: (token) => set({ token, api: createApi({ token }), connection: token ? 'loading' : 'unauthorized' }),
+  setTab: (tab) => set({ tab }),
+  notify: (tone, text) => set({ notice: { tone, text, at: Date.now() } }),
+  clearNotice: () => set({ notice: null }),
+  failure: (err) => {
+    if (err instanceof ApiError && err.unauthorized) set({ connection: 'unauthorized', connectionError: err.message });
+    else if (err instanceof ApiError && err.unreachable) set({ connection: 'unreachable', connectionError: err.message });
+    return err instanceof Error ? err.message : String(err);
+  },
+  refresh: async () => {
+    const { api, token } = get();
+    if (!token) {
+      set({ connection: 'unauthorized' });
+      return;
+    }
+    try {
+      const status = await api.status();
+      set({ status, connection: 'ok', connectionError: null });
+    } catch (err) {
+      const message = get().failure(err);
+      if (get().connection === 'ok' || get().connection === 'loading') set({ connection: 'error', connectionError: message });
+      return;
+    }
+    try {
+      const { runs } = await api.runs(50);
+      set({ runs, runsError: null });
+    } catch (err) {
+      set({ runsError: get().failure(err) });
+    }
+  },
+}));
+
+/** Poll faster while something is moving, so progress bars feel live without hammering an idle integrator. */
+export function pollInterval(status: Status | null): number {
+  if (!status) return 2000;
+  const busy = status.progress.length > 0 || status.events.some((e) => e.running) || status.state !== 'running';
+  return busy ? 700 : 2500;
+}
