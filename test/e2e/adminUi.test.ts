@@ -18,6 +18,8 @@ interface StatusBody {
   events: Array<{ event: string; running: boolean; available?: boolean; lastRun: { id: number; status: string; finishedAt: string | null } | null }>;
 }
 
+// The UI refreshes its status on a timer: on a loaded machine a change can take a few polls to show.
+const UI_WAIT_MS = 15_000;
 const haveChromium = chromiumAvailable();
 if (!haveChromium) console.log(`skipping the browser tests: no Chromium at ${CHROMIUM} (.ci/run installs Debian's chromium)`);
 
@@ -67,7 +69,7 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
     await page.goto(app.adminUrl);
     await page.getByRole('heading', { name: 'Connections' }).waitFor();
     expect(page.url()).not.toContain('token');
-    await expect.poll(() => page.getByTestId('integrator-state').textContent()).toContain('running');
+    await expect.poll(() => page.getByTestId('integrator-state').textContent(), { timeout: UI_WAIT_MS }).toContain('running');
     await page.getByTestId('conn-web').getByText('Web store').waitFor();
     await page.getByRole('heading', { name: 'Integration events' }).waitFor();
     await page.getByTestId('event-customer-master').waitFor();
@@ -141,7 +143,7 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
       const s = await status();
       return s.state === 'running' && !s.restartRequired;
     });
-    await expect.poll(() => page.getByTestId('integrator-state').textContent()).toContain('running');
+    await expect.poll(() => page.getByTestId('integrator-state').textContent(), { timeout: UI_WAIT_MS }).toContain('running');
     await screenshot(page, '05-after-restart');
   });
 
@@ -188,7 +190,7 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
       return cm?.lastRun && cm.lastRun.id !== before && !cm.running && cm.lastRun.finishedAt;
     }, 60_000, 50);
     await page.getByTestId('run-history').getByText('Customer Master').first().waitFor();
-    await expect.poll(() => row.textContent()).toMatch(/Succeeded|Partial|Failed/);
+    await expect.poll(() => row.textContent(), { timeout: UI_WAIT_MS }).toMatch(/Succeeded|Partial|Failed/);
     await screenshot(page, '07-run-history');
     const run = (await status()).events.find((e) => e.event === 'customer-master')!.lastRun!;
     expect(run.status).toBe('Succeeded');
@@ -222,7 +224,7 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
       console.log(`skipping the Mark Active outcome check: ${text}`);
       ctx.skip();
     }
-    await expect.poll(() => row.textContent()).toContain('PendingGetOrders');
+    await expect.poll(() => row.textContent(), { timeout: UI_WAIT_MS }).toContain('PendingGetOrders');
     const web = new Database(path.join(dir, 'web.sqlite'), { readonly: true });
     const stored = web.prepare('SELECT [ActiveStatus] FROM [Customer] WHERE [CustomerCode] = ?').get(seeded) as { ActiveStatus: string };
     web.close();
@@ -264,7 +266,7 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
     const p = await context.newPage();
     try {
       await p.goto(bg.adminUrl);
-      await expect.poll(() => p.getByTestId('integrator-state').textContent()).toContain('background');
+      await expect.poll(() => p.getByTestId('integrator-state').textContent(), { timeout: UI_WAIT_MS }).toContain('background');
       await p.getByRole('tab', { name: 'Pricing' }).click();
       await p.getByTestId('pricing-blocker').waitFor();
       expect(await p.getByTestId('pricing-blocker').textContent()).toContain('needs the integrator running in foreground mode');
@@ -284,7 +286,7 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
   it('Logs: the tail refreshes and Export logs downloads a real zip', async () => {
     await page.getByRole('tab', { name: 'Logs' }).click();
     await page.getByTestId('log-lines').waitFor();
-    await expect.poll(() => page.getByTestId('log-lines').textContent()).toContain('settings saved from the admin UI');
+    await expect.poll(() => page.getByTestId('log-lines').textContent(), { timeout: UI_WAIT_MS }).toContain('settings saved from the admin UI');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export logs' }).click()]);
     expect(download.suggestedFilename()).toMatch(/^integrator-logs-.*\.zip$/);
     const saved = path.join(RESULTS, 'export.zip');
