@@ -98,6 +98,9 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
     for (const group of ['General', 'Serial Number Import', 'Other Settings', 'File Upload Filename Character Mapping Settings', 'Live Pricing/Availability']) {
       await page.locator('legend', { hasText: group }).first().waitFor();
     }
+    // Secrets are never sent to the page: a set one shows as the placeholder.
+    expect(await page.locator('#setting-adminToken').inputValue()).toBe('********');
+    expect(await page.content()).not.toContain(app.token);
     const preserve = page.locator('[data-key="preserveProductData"]');
     expect(await preserve.textContent()).toContain('not used by this edition');
     expect(await page.locator('[data-key="sendCustomerConversions"]').textContent()).not.toContain('not used by this edition');
@@ -154,9 +157,11 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
     expect(JSON.parse(fs.readFileSync(app.settingsFile, 'utf8')).getNewOrdersTimeoutMinutes).toBe(0);
     await page.getByRole('tab', { name: 'Advanced' }).click();
     await timeout.fill('7');
+    await page.locator('#setting-listenerApiKey').fill('e2e-listener-key-0123');
     await page.getByRole('button', { name: 'OK', exact: true }).click();
     await page.getByRole('heading', { name: 'Connections' }).waitFor();
-    expect(JSON.parse(fs.readFileSync(app.settingsFile, 'utf8')).getNewOrdersTimeoutMinutes).toBe(7);
+    // The typed secret is saved; the untouched one (shown as the placeholder) is kept.
+    expect(JSON.parse(fs.readFileSync(app.settingsFile, 'utf8'))).toMatchObject({ getNewOrdersTimeoutMinutes: 7, listenerApiKey: 'e2e-listener-key-0123', adminToken: app.token });
     await page.getByTestId('restart-banner').waitFor();
     expect(await page.getByTestId('pending-changes').textContent()).toContain('getNewOrdersTimeoutMinutes');
   });

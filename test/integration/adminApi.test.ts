@@ -316,6 +316,42 @@ describe('admin API', () => {
     expect((await api('GET', API.runs)).status).toBe(200);
   });
 
+  it('secrets never reach the UI, and a round trip of the redacted form keeps them', async () => {
+    const saved = () => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const DSN = 'mssql://sa:Sup3r@Secret@erp.local:1433/Erp?encrypt=true';
+    expect((await api('PUT', API.settings, { erpDsn: DSN })).status).toBe(200);
+    const got = await api('GET', API.settings);
+    const text = JSON.stringify(got.body);
+    for (const secret of [TOKEN, 'listener-secret-key', 'Sup3r', 'Secret']) expect(text).not.toContain(secret);
+    expect(got.body).toMatchObject({ adminToken: '********', listenerApiKey: '********', erpDsn: 'mssql://sa:********@erp.local:1433/Erp?encrypt=true', webDsn: 'sqlite:web.sqlite' });
+
+    // The whole form sent back as it came, one field changed: every secret survives.
+    const form = { ...(got.body as Record<string, unknown>), getNewOrdersTimeoutMinutes: 11 };
+    const put = await api('PUT', API.settings, form);
+    expect(put.status).toBe(200);
+    expect((put.body as { saved: string[] }).saved).not.toContain('adminToken');
+    expect(saved()).toMatchObject({ adminToken: TOKEN, listenerApiKey: 'listener-secret-key', erpDsn: DSN, getNewOrdersTimeoutMinutes: 11 });
+
+    // A DSN edited around its hidden password keeps the saved password; a newly typed secret is saved.
+    expect((await api('PUT', API.settings, { erpDsn: 'mssql://sa:********@erp2.local:1444/Erp' })).status).toBe(200);
+    expect(saved().erpDsn).toBe('mssql://sa:Sup3r@Secret@erp2.local:1444/Erp');
+    expect((await api('PUT', API.settings, { listenerApiKey: 'a-new-listener-key', erpDsn: 'mssql://sa:N3wPass@erp2.local:1444/Erp' })).status).toBe(200);
+    expect(saved()).toMatchObject({ listenerApiKey: 'a-new-listener-key', erpDsn: 'mssql://sa:N3wPass@erp2.local:1444/Erp', adminToken: TOKEN });
+
+    // A bad DSN: a field error that never quotes the password, nothing saved.
+    const before = fs.readFileSync(file, 'utf8');
+    const bad = await api('PUT', API.settings, { erpDsn: 'mssql://sa:Wr0ngPass@/Erp' });
+    expect(bad.status).toBe(400);
+    expect((bad.body as { fieldErrors: Array<{ key: string }> }).fieldErrors.map((e) => e.key)).toEqual(['erpDsn']);
+    expect(JSON.stringify(bad.body)).not.toContain('Wr0ngPass');
+    // The placeholder where no password was ever saved is refused, not saved as the password.
+    const hidden = await api('PUT', API.settings, { webDsn: 'mssql://sa:********@web.local/Web' });
+    expect(hidden).toMatchObject({ status: 400, body: { fieldErrors: [{ key: 'webDsn', message: expect.stringMatching(/type the password/) }] } });
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+
+    expect((await api('PUT', API.settings, { erpDsn: 'sqlite:erp.sqlite', listenerApiKey: 'listener-secret-key', getNewOrdersTimeoutMinutes: 9 })).body).toMatchObject({ restartRequired: false });
+  });
+
   it('an unexpected failure is a 500 without details', async () => {
     const db = new Database(web);
     db.exec('ALTER TABLE CustomerConversion RENAME TO CustomerConversionX');
