@@ -52,6 +52,17 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * The log level of an error answer. A refusal the API means to give (bad input, a conflict, a capability that is
+ * off: 501, a database that is away: 503) is not a failure of the integrator; only a real 500 is logged as error.
+ * A wrong token or a foreign Host header is a warning: someone may be trying the door.
+ */
+export function refusalLogLevel(status: number): 'info' | 'warn' | 'error' {
+  if (status === 401 || status === 403 || status === 501 || status === 503) return 'warn';
+  if (status >= 400 && status < 500) return 'info';
+  return 'error';
+}
+
 const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
 
 /** The host name of a Host header, without the port ("[::1]:8090" -> "::1"). */
@@ -157,7 +168,9 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
         body = { error: e.message ?? 'bad request' };
       }
     }
-    if (status >= 500) logger.error({ err, url: req.url, method: req.method }, 'admin request failed');
+    const level = refusalLogLevel(status);
+    if (level === 'error') logger.error({ err, url: req.url, method: req.method, status }, 'admin request failed');
+    else logger[level]({ url: req.url.split('?')[0], method: req.method, status, reason: body.error }, 'admin request refused');
     void reply.status(status).type('application/json; charset=utf-8').send(body);
   });
 

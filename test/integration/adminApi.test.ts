@@ -55,6 +55,16 @@ function rawGet(route: string, host: string): Promise<{ status: number; body: st
   });
 }
 
+/** The log lines the admin API wrote about a route (JSON lines of the integrator log). */
+function logOf(route: string): Array<{ level: number; msg: string; status?: number }> {
+  const text = fs.readFileSync(path.join(logsDir(loadSettings(file)), 'integrator.log'), 'utf8');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { level: number; msg: string; url?: string; status?: number })
+    .filter((l) => l.url === route);
+}
+
 async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 15_000): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -152,6 +162,8 @@ describe('admin API', () => {
     expect(keys).toEqual(['httpPort', 'noSuchKey', 'ordersSchedule']);
     expect((r.body as { error: string }).error).toMatch(/HTTP Port/);
     expect(fs.readFileSync(file, 'utf8')).toBe(before);
+    await until('the 400 in the log', () => logOf(API.settings).some((l) => l.status === 400));
+    expect(logOf(API.settings).filter((l) => l.status === 400).map((l) => l.level)).toEqual([30]);
     const lockout = await api('PUT', API.settings, { adminToken: '' });
     expect(lockout).toMatchObject({ status: 400, body: { fieldErrors: [{ key: 'adminToken', message: 'must be at least 16 characters' }] } });
     const v = await api('POST', API.settingsValidate, { httpPort: 70000 });
@@ -226,6 +238,10 @@ describe('admin API', () => {
     } finally {
       if (decline) CUSTOMER_ACTIONS.decline = decline;
     }
+    // A capability that is off, a conflict, an unknown name: refusals, never logged as errors.
+    await until('the 501 in the log', () => logOf(API.customerAction('C001', 'decline')).length > 0);
+    expect(logOf(API.customerAction('C001', 'decline')).map((l) => [l.level, l.status])).toEqual([[40, 501]]);
+    expect(logOf(API.customerAction('C001', 'activate')).filter((l) => l.status === 409).map((l) => l.level)).toEqual([30]);
   });
 
   it('one customer by its code or by the code the web created it under', async () => {
@@ -310,6 +326,9 @@ describe('admin API', () => {
       expect(r.status).toBe(503);
       expect((r.body as { error: string }).error).toMatch(/database file not found/);
       expect((await api('GET', API.status)).status).toBe(200);
+      // A database that is away is an expected refusal: a warning, not an error.
+      await until('the 503 in the log', () => logOf(API.runs).some((l) => l.status === 503));
+      expect(logOf(API.runs).map((l) => [l.level, l.msg])).toEqual([[40, 'admin request refused']]);
     } finally {
       fs.renameSync(`${web}.away`, web);
     }
@@ -360,6 +379,8 @@ describe('admin API', () => {
       const r = await api('GET', API.conversions);
       expect(r.status).toBe(500);
       expect(r.body).toEqual({ error: 'internal error: see the integrator log' });
+      await until('the 500 in the log', () => logOf(API.conversions).some((l) => l.status === 500));
+      expect(logOf(API.conversions).filter((l) => l.status === 500).map((l) => [l.level, l.msg])).toEqual([[50, 'admin request failed']]);
     } finally {
       const db2 = new Database(web);
       db2.exec('ALTER TABLE CustomerConversionX RENAME TO CustomerConversion');
