@@ -134,6 +134,14 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
     expect(await page.getByTestId('settings-saved').textContent()).toMatch(/Restart required.*sendCustomerConversions/);
     await page.getByTestId('restart-banner').waitFor();
     expect(await page.getByTestId('pending-changes').textContent()).toContain('sendCustomerConversions');
+    // The banner sits right under the navigation bar, and stays there however far the page is scrolled.
+    for (const y of [0, 100_000]) {
+      await page.evaluate(`window.scrollTo(0, ${y})`);
+      const bar = (await page.locator('header.topbar').boundingBox())!;
+      const banner = (await page.getByTestId('restart-banner').boundingBox())!;
+      expect(Math.round(bar.y)).toBe(0);
+      expect(Math.round(banner.y)).toBe(Math.round(bar.y + bar.height));
+    }
     expect(JSON.parse(fs.readFileSync(app.settingsFile, 'utf8')).sendCustomerConversions).toBe(true);
     await screenshot(page, '04-advanced-saved-restart-required');
     expect((await status()).pendingChanges).toContain('sendCustomerConversions');
@@ -210,6 +218,8 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
 
   it('Customers: search, filter, Mark Active', async (ctx) => {
     await page.getByRole('tab', { name: 'Customers' }).click();
+    // The Status tab's notice stays behind on the Status tab.
+    expect(await page.getByTestId('notice').count()).toBe(0);
     await page.getByRole('searchbox').fill(seeded);
     const row = page.locator(`tr[data-code="${seeded}"]`);
     await row.waitFor();
@@ -218,6 +228,13 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
     await row.waitFor({ state: 'detached' });
     await page.getByLabel('Active status').selectOption('');
     await row.waitFor();
+    // The narrow tables wrap inside their cards: nothing runs past the card's edge.
+    for (const id of ['blocked-users', 'conversions']) {
+      const table = page.getByTestId(id);
+      await table.waitFor();
+      const fit = await table.evaluate((t) => ({ table: t.scrollWidth, room: t.parentElement!.clientWidth }));
+      expect(fit.table, id).toBeLessThanOrEqual(fit.room);
+    }
     await screenshot(page, '08-customers');
     await row.getByRole('button', { name: 'Mark Active' }).click();
     const message = page.getByTestId('customer-message');

@@ -115,6 +115,8 @@ export function launchBrowser(): Promise<Browser> {
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(RESULTS, { recursive: true });
+  // From the top: a full-page capture of a scrolled page draws the sticky header in the middle of the content.
+  await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: path.join(RESULTS, `${name}.png`), fullPage: true });
 }
 

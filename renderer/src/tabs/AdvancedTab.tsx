@@ -147,8 +147,9 @@ export function AdvancedTab() {
   const ok = async () => {
     const wasDirty = dirty;
     if (await save()) {
-      if (wasDirty) notify('ok', 'Settings saved. Restart the integrator to apply them now, or the nightly restart will.');
+      // Tab first: a tab change clears the notice of the tab left behind.
       setTab('Status');
+      if (wasDirty) notify('ok', 'Settings saved. Restart the integrator to apply them now, or the nightly restart will.');
     }
   };
 
