@@ -3,8 +3,9 @@
 // equal to that redacted form means "unchanged", so a form that round-trips every field never wipes a secret.
 import { SETTINGS_BY_KEY, type FieldError, type SettingsValues } from '../contracts/settings.schema.js';
 import { dsnSecretSlots, maskDsn } from '../db/dsn.js';
+import { SECRET_PLACEHOLDER } from '../contracts/adminApi.js';
 
-export const SECRET_PLACEHOLDER = '********';
+export { SECRET_PLACEHOLDER };
 
 /** The settings as GET /api/settings answers them. */
 export function redactSettingsForUi(values: SettingsValues): SettingsValues {

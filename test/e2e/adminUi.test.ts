@@ -100,6 +100,8 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
     }
     // Secrets are never sent to the page: a set one shows as the placeholder.
     expect(await page.locator('#setting-adminToken').inputValue()).toBe('********');
+    expect(await page.getByTestId('hidden-adminToken').textContent()).toContain('Type a new value to replace it');
+    await page.locator('[data-key="adminToken"]').screenshot({ path: path.join(RESULTS, '03a-secret-hidden.png') });
     expect(await page.content()).not.toContain(app.token);
     const preserve = page.locator('[data-key="preserveProductData"]');
     expect(await preserve.textContent()).toContain('not used by this edition');
