@@ -203,7 +203,8 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
       return cm?.lastRun && cm.lastRun.id !== before && !cm.running && cm.lastRun.finishedAt;
     }, 60_000, 50);
     await page.getByTestId('run-history').getByText('Customer Master').first().waitFor();
-    await expect.poll(() => row.textContent()).toMatch(/Succeeded|Partial|Failed/);
+    // The UI shows the end at its next status poll (up to 2.5 s on an idle integrator).
+    await expect.poll(() => row.textContent(), { timeout: 10_000 }).toMatch(/Succeeded|Partial|Failed/);
     await screenshot(page, '07-run-history');
     const run = (await status()).events.find((e) => e.event === 'customer-master')!.lastRun!;
     expect(run.status).toBe('Succeeded');
