@@ -24,7 +24,8 @@ import { runConfigCheck } from '../customers/checkConfig.js';
 import type { Db } from '../db/db.js';
 import { openDb } from '../db/openDb.js';
 import { FatalError, RetryableError, userMessage } from '../errors.js';
-import { DsnError } from '../db/dsn.js';
+import { DsnError, parseDsn } from '../db/dsn.js';
+import { redactSettingsForUi, restoreRedacted } from './settingsSecrets.js';
 import { exportLogs, logsDir } from '../logging/exportLogs.js';
 import { logFile, type Logger } from '../logging/logger.js';
 import { listConversions, listRuns, tailLog } from './queries.js';
@@ -49,6 +50,17 @@ export class HttpError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * The log level of an error answer. A refusal the API means to give (bad input, a conflict, a capability that is
+ * off: 501, a database that is away: 503) is not a failure of the integrator; only a real 500 is logged as error.
+ * A wrong token or a foreign Host header is a warning: someone may be trying the door.
+ */
+export function refusalLogLevel(status: number): 'info' | 'warn' | 'error' {
+  if (status === 401 || status === 403 || status === 501 || status === 503) return 'warn';
+  if (status >= 400 && status < 500) return 'info';
+  return 'error';
 }
 
 const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
@@ -156,7 +168,9 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
         body = { error: e.message ?? 'bad request' };
       }
     }
-    if (status >= 500) logger.error({ err, url: req.url, method: req.method }, 'admin request failed');
+    const level = refusalLogLevel(status);
+    if (level === 'error') logger.error({ err, url: req.url, method: req.method, status }, 'admin request failed');
+    else logger[level]({ url: req.url.split('?')[0], method: req.method, status, reason: body.error }, 'admin request refused');
     void reply.status(status).type('application/json; charset=utf-8').send(body);
   });
 
@@ -174,19 +188,35 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
 
   app.get(API.status, async () => integrator.status());
 
-  app.get(API.settings, async () => integrator.saved().values);
+  // Secrets never travel to the UI: see settingsSecrets.ts for how they survive a round trip.
+  app.get(API.settings, async () => redactSettingsForUi(integrator.saved().values));
 
   app.get(API.settingsSchema, async () => ({ groups: SETTING_GROUPS, settings: SETTINGS }));
 
+  /** The body with its redacted parts restored, and every field error (DSN problems named without the password). */
+  const checkBody = (raw: unknown) => {
+    const restored = restoreRedacted(coerceBody(SettingsBodySchema.parse(raw ?? {})), integrator.saved().values);
+    const body = restored.values;
+    const fieldErrors = [...restored.fieldErrors, ...validateSettings(body)];
+    for (const [k, v] of Object.entries(body)) {
+      if (SETTINGS_BY_KEY.get(k)?.type !== 'dsn' || typeof v !== 'string' || fieldErrors.some((e) => e.key === k)) continue;
+      try {
+        parseDsn(v, integrator.settings.dir);
+      } catch (err) {
+        if (!(err instanceof DsnError)) throw err;
+        fieldErrors.push({ key: k, label: SETTINGS_BY_KEY.get(k)!.label, message: scrub(err.message, secretsOf({ [k]: v })) });
+      }
+    }
+    return { body, fieldErrors };
+  };
+
   app.post(API.settingsValidate, async (req) => {
-    const body = coerceBody(SettingsBodySchema.parse(req.body ?? {}));
-    const fieldErrors = validateSettings(body);
+    const { fieldErrors } = checkBody(req.body);
     return { ok: fieldErrors.length === 0, fieldErrors };
   });
 
   app.put(API.settings, async (req) => {
-    const body = coerceBody(SettingsBodySchema.parse(req.body ?? {}));
-    const fieldErrors = validateSettings(body);
+    const { body, fieldErrors } = checkBody(req.body);
     // An empty or short token would lock every admin out after the next restart.
     if ('adminToken' in body && typeof body.adminToken === 'string' && body.adminToken.length < 16) {
       fieldErrors.push({ key: 'adminToken', label: SETTINGS_BY_KEY.get('adminToken')!.label, message: 'must be at least 16 characters' });

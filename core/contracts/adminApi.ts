@@ -163,3 +163,6 @@ export const SettingDefSchema = z.object({
 });
 export const SettingsSchemaResponseSchema = z.object({ groups: z.array(z.string()), settings: z.array(SettingDefSchema) });
 export type SettingsSchemaResponse = z.infer<typeof SettingsSchemaResponseSchema>;
+
+/** GET /api/settings shows a set secret (and a DSN's password) as this; PUT reads it back as "unchanged". */
+export const SECRET_PLACEHOLDER = '********';

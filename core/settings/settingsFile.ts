@@ -9,7 +9,7 @@ import {
   type FieldError,
   type SettingsValues,
 } from '../contracts/settings.schema.js';
-import { redactDsn } from '../db/dsn.js';
+import { dsnSecrets, redactDsn } from '../db/dsn.js';
 
 export class SettingsError extends Error {
   override name = 'SettingsError';
@@ -171,11 +171,10 @@ export function secretsOf(values: SettingsValues): string[] {
     if (typeof v !== 'string' || !v) continue;
     if (s.type === 'secret') out.push(v);
     if (s.type === 'dsn') {
-      const m = /^[a-z]+:\/\/[^:/@]*:([^@]*)@/i.exec(v);
-      if (m?.[1]) {
-        out.push(m[1]);
+      for (const p of dsnSecrets(v)) {
+        out.push(p);
         try {
-          out.push(decodeURIComponent(m[1]));
+          out.push(decodeURIComponent(p));
         } catch {
           // not percent-encoded
         }

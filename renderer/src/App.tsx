@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { Badge, Notice } from './components.js';
 import { stateTone } from './format.js';
-import { pollInterval, TABS, useApp } from './store.js';
+import { noticeLifetimeMs, pollInterval, TABS, useApp } from './store.js';
 import { RestartBanner, SettingsProblem, StatusTab } from './tabs/StatusTab.js';
 import { AdvancedTab } from './tabs/AdvancedTab.js';
 import { CustomersTab } from './tabs/CustomersTab.js';
@@ -64,12 +64,13 @@ export function App() {
   const setTab = useApp((s) => s.setTab);
   const notice = useApp((s) => s.notice);
   const clearNotice = useApp((s) => s.clearNotice);
-  // Confirmations fade on their own; warnings and errors stay until dismissed.
+  // Confirmations fade on their own; warnings and errors stay until dismissed or the tab changes.
   useEffect(() => {
-    if (!notice || notice.tone === 'bad' || notice.tone === 'warn') return;
+    const lifetime = notice ? noticeLifetimeMs(notice.tone) : null;
+    if (!notice || lifetime === null) return;
     const t = setTimeout(() => {
       if (useApp.getState().notice?.at === notice.at) clearNotice();
-    }, 8000);
+    }, lifetime);
     return () => clearTimeout(t);
   }, [notice, clearNotice]);
 
@@ -80,6 +81,8 @@ export function App() {
 
   return (
     <div className="app">
+      {/* The banners stay under the navigation bar, in view however far the page is scrolled. */}
+      <div className="top-sticky">
       <header className="topbar">
         <div className="brand">
           <span className="brand-mark" aria-hidden="true" />
@@ -98,14 +101,15 @@ export function App() {
           <span className="muted small">{status.foreground ? 'foreground' : 'background'}</span>
         </div>
       </header>
+      <SettingsProblem />
+      <RestartBanner />
+      </div>
       {connection !== 'ok' && (
         <Notice tone="bad">
           <strong>Lost contact with the integrator.</strong> {connectionError ?? 'It does not answer.'} Showing the last known state; retrying every few
           seconds.
         </Notice>
       )}
-      <SettingsProblem />
-      <RestartBanner />
       {notice && (
         <Notice tone={notice.tone} onClose={clearNotice}>
           <span data-testid="notice">{notice.text}</span>

@@ -40,7 +40,8 @@ export const useApp = create<AppState>()((set, get) => ({
   runsError: null,
   notice: null,
   setToken: (token) => set({ token, api: createApi({ token }), connection: token ? 'loading' : 'unauthorized' }),
-  setTab: (tab) => set({ tab }),
+  // A notice answers something done on the tab it was shown on: it does not follow the admin to another tab.
+  setTab: (tab) => set((s) => (s.tab === tab ? {} : { tab, notice: null })),
   notify: (tone, text) => set({ notice: { tone, text, at: Date.now() } }),
   clearNotice: () => set({ notice: null }),
   failure: (err) => {
@@ -70,6 +71,11 @@ export const useApp = create<AppState>()((set, get) => ({
     }
   },
 }));
+
+/** How long a notice stays on its own: confirmations fade after a few seconds; warnings and errors wait to be read. */
+export function noticeLifetimeMs(tone: NoticeTone): number | null {
+  return tone === 'ok' || tone === 'info' ? 5000 : null;
+}
 
 /** Poll faster while something is moving, so progress bars feel live without hammering an idle integrator. */
 export function pollInterval(status: Status | null): number {

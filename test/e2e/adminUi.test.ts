@@ -100,6 +100,11 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
     for (const group of ['General', 'Serial Number Import', 'Other Settings', 'File Upload Filename Character Mapping Settings', 'Live Pricing/Availability']) {
       await page.locator('legend', { hasText: group }).first().waitFor();
     }
+    // Secrets are never sent to the page: a set one shows as the placeholder.
+    expect(await page.locator('#setting-adminToken').inputValue()).toBe('********');
+    expect(await page.getByTestId('hidden-adminToken').textContent()).toContain('Type a new value to replace it');
+    await page.locator('[data-key="adminToken"]').screenshot({ path: path.join(RESULTS, '03a-secret-hidden.png') });
+    expect(await page.content()).not.toContain(app.token);
     const preserve = page.locator('[data-key="preserveProductData"]');
     expect(await preserve.textContent()).toContain('not used by this edition');
     expect(await page.locator('[data-key="sendCustomerConversions"]').textContent()).not.toContain('not used by this edition');
@@ -133,6 +138,14 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
     expect(await page.getByTestId('settings-saved').textContent()).toMatch(/Restart required.*sendCustomerConversions/);
     await page.getByTestId('restart-banner').waitFor();
     expect(await page.getByTestId('pending-changes').textContent()).toContain('sendCustomerConversions');
+    // The banner sits right under the navigation bar, and stays there however far the page is scrolled.
+    for (const y of [0, 100_000]) {
+      await page.evaluate(`window.scrollTo(0, ${y})`);
+      const bar = (await page.locator('header.topbar').boundingBox())!;
+      const banner = (await page.getByTestId('restart-banner').boundingBox())!;
+      expect(Math.round(bar.y)).toBe(0);
+      expect(Math.round(banner.y)).toBe(Math.round(bar.y + bar.height));
+    }
     expect(JSON.parse(fs.readFileSync(app.settingsFile, 'utf8')).sendCustomerConversions).toBe(true);
     await screenshot(page, '04-advanced-saved-restart-required');
     expect((await status()).pendingChanges).toContain('sendCustomerConversions');
@@ -156,9 +169,11 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
     expect(JSON.parse(fs.readFileSync(app.settingsFile, 'utf8')).getNewOrdersTimeoutMinutes).toBe(0);
     await page.getByRole('tab', { name: 'Advanced' }).click();
     await timeout.fill('7');
+    await page.locator('#setting-listenerApiKey').fill('e2e-listener-key-0123');
     await page.getByRole('button', { name: 'OK', exact: true }).click();
     await page.getByRole('heading', { name: 'Connections' }).waitFor();
-    expect(JSON.parse(fs.readFileSync(app.settingsFile, 'utf8')).getNewOrdersTimeoutMinutes).toBe(7);
+    // The typed secret is saved; the untouched one (shown as the placeholder) is kept.
+    expect(JSON.parse(fs.readFileSync(app.settingsFile, 'utf8'))).toMatchObject({ getNewOrdersTimeoutMinutes: 7, listenerApiKey: 'e2e-listener-key-0123', adminToken: app.token });
     await page.getByTestId('restart-banner').waitFor();
     expect(await page.getByTestId('pending-changes').textContent()).toContain('getNewOrdersTimeoutMinutes');
   });
@@ -190,6 +205,7 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
       return cm?.lastRun && cm.lastRun.id !== before && !cm.running && cm.lastRun.finishedAt;
     }, 60_000, 50);
     await page.getByTestId('run-history').getByText('Customer Master').first().waitFor();
+    // The UI shows the end at its next status poll (up to 2.5 s on an idle integrator, longer on a loaded machine).
     await expect.poll(() => row.textContent(), { timeout: UI_WAIT_MS }).toMatch(/Succeeded|Partial|Failed/);
     await screenshot(page, '07-run-history');
     const run = (await status()).events.find((e) => e.event === 'customer-master')!.lastRun!;
@@ -207,6 +223,8 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
 
   it('Customers: search, filter, Mark Active', async (ctx) => {
     await page.getByRole('tab', { name: 'Customers' }).click();
+    // The Status tab's notice stays behind on the Status tab.
+    expect(await page.getByTestId('notice').count()).toBe(0);
     await page.getByRole('searchbox').fill(seeded);
     const row = page.locator(`tr[data-code="${seeded}"]`);
     await row.waitFor();
@@ -215,6 +233,13 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
     await row.waitFor({ state: 'detached' });
     await page.getByLabel('Active status').selectOption('');
     await row.waitFor();
+    // The narrow tables wrap inside their cards: nothing runs past the card's edge.
+    for (const id of ['blocked-users', 'conversions']) {
+      const table = page.getByTestId(id);
+      await table.waitFor();
+      const fit = await table.evaluate((t) => ({ table: t.scrollWidth, room: t.parentElement!.clientWidth }));
+      expect(fit.table, id).toBeLessThanOrEqual(fit.room);
+    }
     await screenshot(page, '08-customers');
     await row.getByRole('button', { name: 'Mark Active' }).click();
     const message = page.getByTestId('customer-message');

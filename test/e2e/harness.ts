@@ -115,7 +115,16 @@ export function launchBrowser(): Promise<Browser> {
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(RESULTS, { recursive: true });
-  await page.screenshot({ path: path.join(RESULTS, `${name}.png`), fullPage: true });
+  // A full-page capture draws sticky bars (the header, the Advanced tab's buttons) where the viewport happens to
+  // be; a viewport as tall as the page puts them where an admin sees them: at the top and at the bottom.
+  const size = page.viewportSize();
+  const height = Number(await page.evaluate('document.documentElement.scrollHeight'));
+  if (size && height > size.height) await page.setViewportSize({ width: size.width, height: Math.min(height, 8000) });
+  try {
+    await page.screenshot({ path: path.join(RESULTS, `${name}.png`), fullPage: true });
+  } finally {
+    if (size && height > size.height) await page.setViewportSize(size);
+  }
 }
 
 /** Polls fn until it returns a truthy value (a real condition, never a fixed sleep). */

@@ -55,6 +55,16 @@ function rawGet(route: string, host: string): Promise<{ status: number; body: st
   });
 }
 
+/** The log lines the admin API wrote about a route (JSON lines of the integrator log). */
+function logOf(route: string): Array<{ level: number; msg: string; status?: number }> {
+  const text = fs.readFileSync(path.join(logsDir(loadSettings(file)), 'integrator.log'), 'utf8');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { level: number; msg: string; url?: string; status?: number })
+    .filter((l) => l.url === route);
+}
+
 async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 15_000): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -152,6 +162,8 @@ describe('admin API', () => {
     expect(keys).toEqual(['httpPort', 'noSuchKey', 'ordersSchedule']);
     expect((r.body as { error: string }).error).toMatch(/HTTP Port/);
     expect(fs.readFileSync(file, 'utf8')).toBe(before);
+    await until('the 400 in the log', () => logOf(API.settings).some((l) => l.status === 400));
+    expect(logOf(API.settings).filter((l) => l.status === 400).map((l) => l.level)).toEqual([30]);
     const lockout = await api('PUT', API.settings, { adminToken: '' });
     expect(lockout).toMatchObject({ status: 400, body: { fieldErrors: [{ key: 'adminToken', message: 'must be at least 16 characters' }] } });
     const v = await api('POST', API.settingsValidate, { httpPort: 70000 });
@@ -226,6 +238,10 @@ describe('admin API', () => {
     } finally {
       if (decline) CUSTOMER_ACTIONS.decline = decline;
     }
+    // A capability that is off, a conflict, an unknown name: refusals, never logged as errors.
+    await until('the 501 in the log', () => logOf(API.customerAction('C001', 'decline')).length > 0);
+    expect(logOf(API.customerAction('C001', 'decline')).map((l) => [l.level, l.status])).toEqual([[40, 501]]);
+    expect(logOf(API.customerAction('C001', 'activate')).filter((l) => l.status === 409).map((l) => l.level)).toEqual([30]);
   });
 
   it('one customer by its code or by the code the web created it under', async () => {
@@ -310,10 +326,49 @@ describe('admin API', () => {
       expect(r.status).toBe(503);
       expect((r.body as { error: string }).error).toMatch(/database file not found/);
       expect((await api('GET', API.status)).status).toBe(200);
+      // A database that is away is an expected refusal: a warning, not an error.
+      await until('the 503 in the log', () => logOf(API.runs).some((l) => l.status === 503));
+      expect(logOf(API.runs).map((l) => [l.level, l.msg])).toEqual([[40, 'admin request refused']]);
     } finally {
       fs.renameSync(`${web}.away`, web);
     }
     expect((await api('GET', API.runs)).status).toBe(200);
+  });
+
+  it('secrets never reach the UI, and a round trip of the redacted form keeps them', async () => {
+    const saved = () => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const DSN = 'mssql://sa:Sup3r@Secret@erp.local:1433/Erp?encrypt=true';
+    expect((await api('PUT', API.settings, { erpDsn: DSN })).status).toBe(200);
+    const got = await api('GET', API.settings);
+    const text = JSON.stringify(got.body);
+    for (const secret of [TOKEN, 'listener-secret-key', 'Sup3r', 'Secret']) expect(text).not.toContain(secret);
+    expect(got.body).toMatchObject({ adminToken: '********', listenerApiKey: '********', erpDsn: 'mssql://sa:********@erp.local:1433/Erp?encrypt=true', webDsn: 'sqlite:web.sqlite' });
+
+    // The whole form sent back as it came, one field changed: every secret survives.
+    const form = { ...(got.body as Record<string, unknown>), getNewOrdersTimeoutMinutes: 11 };
+    const put = await api('PUT', API.settings, form);
+    expect(put.status).toBe(200);
+    expect((put.body as { saved: string[] }).saved).not.toContain('adminToken');
+    expect(saved()).toMatchObject({ adminToken: TOKEN, listenerApiKey: 'listener-secret-key', erpDsn: DSN, getNewOrdersTimeoutMinutes: 11 });
+
+    // A DSN edited around its hidden password keeps the saved password; a newly typed secret is saved.
+    expect((await api('PUT', API.settings, { erpDsn: 'mssql://sa:********@erp2.local:1444/Erp' })).status).toBe(200);
+    expect(saved().erpDsn).toBe('mssql://sa:Sup3r@Secret@erp2.local:1444/Erp');
+    expect((await api('PUT', API.settings, { listenerApiKey: 'a-new-listener-key', erpDsn: 'mssql://sa:N3wPass@erp2.local:1444/Erp' })).status).toBe(200);
+    expect(saved()).toMatchObject({ listenerApiKey: 'a-new-listener-key', erpDsn: 'mssql://sa:N3wPass@erp2.local:1444/Erp', adminToken: TOKEN });
+
+    // A bad DSN: a field error that never quotes the password, nothing saved.
+    const before = fs.readFileSync(file, 'utf8');
+    const bad = await api('PUT', API.settings, { erpDsn: 'mssql://sa:Wr0ngPass@/Erp' });
+    expect(bad.status).toBe(400);
+    expect((bad.body as { fieldErrors: Array<{ key: string }> }).fieldErrors.map((e) => e.key)).toEqual(['erpDsn']);
+    expect(JSON.stringify(bad.body)).not.toContain('Wr0ngPass');
+    // The placeholder where no password was ever saved is refused, not saved as the password.
+    const hidden = await api('PUT', API.settings, { webDsn: 'mssql://sa:********@web.local/Web' });
+    expect(hidden).toMatchObject({ status: 400, body: { fieldErrors: [{ key: 'webDsn', message: expect.stringMatching(/type the password/) }] } });
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+
+    expect((await api('PUT', API.settings, { erpDsn: 'sqlite:erp.sqlite', listenerApiKey: 'listener-secret-key', getNewOrdersTimeoutMinutes: 9 })).body).toMatchObject({ restartRequired: false });
   });
 
   it('an unexpected failure is a 500 without details', async () => {
@@ -324,6 +379,8 @@ describe('admin API', () => {
       const r = await api('GET', API.conversions);
       expect(r.status).toBe(500);
       expect(r.body).toEqual({ error: 'internal error: see the integrator log' });
+      await until('the 500 in the log', () => logOf(API.conversions).some((l) => l.status === 500));
+      expect(logOf(API.conversions).filter((l) => l.status === 500).map((l) => [l.level, l.msg])).toEqual([[50, 'admin request failed']]);
     } finally {
       const db2 = new Database(web);
       db2.exec('ALTER TABLE CustomerConversionX RENAME TO CustomerConversion');

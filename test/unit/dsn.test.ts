@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { parseDsn, redactDsn, DsnError } from '../../core/db/dsn.js';
+import { dsnSecrets, parseDsn, redactDsn, DsnError } from '../../core/db/dsn.js';
 
 describe('DSN', () => {
   it('resolves a relative sqlite path against the base folder', () => {
@@ -22,6 +22,11 @@ describe('DSN', () => {
       expect(err).toBeInstanceOf(DsnError);
       expect((err as Error).message).not.toContain('Secret123');
     }
+    // An unencoded @ in the password: the URL parser splits at the last @, and so does redaction.
+    expect(redactDsn('mssql://sa:p@ss@h:1433/db?x=a@b')).toBe('mssql://sa:***@h:1433/db?x=a@b');
+    expect(redactDsn('mssql://h/db?user=sa&password=Secret123&encrypt=true')).toBe('mssql://h/db?user=sa&password=***&encrypt=true');
+    expect(dsnSecrets('mssql://sa:p@ss@h/db?pwd=two')).toEqual(['p@ss', 'two']);
+    expect(dsnSecrets('sqlite:web.sqlite')).toEqual([]);
     expect(() => parseDsn('postgres://u:Secret123@h/db')).toThrow(/unsupported/);
     try {
       parseDsn('postgres://u:Secret123@h/db');

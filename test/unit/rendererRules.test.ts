@@ -8,6 +8,7 @@ import { takeToken, tokenFromHash } from '../../renderer/src/token.js';
 import { customerActions } from '../../renderer/src/customerActions.js';
 import { pricingBlocker } from '../../renderer/src/pricingRules.js';
 import { createApi, ApiError } from '../../renderer/src/api.js';
+import { noticeLifetimeMs, useApp } from '../../renderer/src/store.js';
 import { SETTINGS, SETTING_GROUPS } from '../../core/contracts/settings.schema.js';
 
 describe('progress and time', () => {
@@ -58,6 +59,24 @@ describe('settings form', () => {
     expect(groups).toEqual(['General', 'Serial Number Import', 'Other Settings', 'File Upload Filename Character Mapping Settings', 'Live Pricing/Availability']);
     const other = groupSettings(SETTING_GROUPS, SETTINGS).find((g) => g.group === 'Other Settings')!;
     expect(other.settings[0].label).toBe('Alternate Product Category Field');
+  });
+});
+
+describe('notices', () => {
+  it('do not follow the admin to another tab, and confirmations fade after a few seconds', () => {
+    const app = useApp.getState();
+    app.setTab('Status');
+    app.notify('info', 'Customer Master started (Send All)');
+    useApp.getState().setTab('Status');
+    expect(useApp.getState().notice?.text).toBe('Customer Master started (Send All)');
+    useApp.getState().setTab('Customers');
+    expect(useApp.getState()).toMatchObject({ tab: 'Customers', notice: null });
+    useApp.getState().notify('bad', 'Restart failed');
+    useApp.getState().setTab('Logs');
+    expect(useApp.getState().notice).toBeNull();
+    expect(noticeLifetimeMs('ok')).toBeLessThanOrEqual(6000);
+    expect(noticeLifetimeMs('info')).toBeGreaterThanOrEqual(2000);
+    expect([noticeLifetimeMs('warn'), noticeLifetimeMs('bad')]).toEqual([null, null]);
   });
 });
 

@@ -12,7 +12,7 @@ import { logsDir } from '../../logging/exportLogs.js';
 import { secretsOf } from '../../settings/settingsFile.js';
 import { markInterruptedRuns, runEvent } from '../../events/runEvent.js';
 import { readRuntime } from '../../worker/runtimeFile.js';
-import { renderProgress } from '../progressBar.js';
+import { ProgressLog, renderProgress } from '../progressBar.js';
 
 export function register(program: Command, ctx: CliContext): void {
   program
@@ -42,15 +42,17 @@ export function register(program: Command, ctx: CliContext): void {
       let lastDraw = 0;
       let lastPhase = '';
       let drawn = false;
+      // Not a terminal (a scheduled send writing to a log): a line every few seconds and each phase's final count.
+      const progressLog = new ProgressLog(5000);
       const onProgress = (p: Progress) => {
         const t = Date.now();
-        if (tty) {
-          if (t - lastDraw < 100 && p.phase === lastPhase && p.done !== p.total) return;
-          process.stderr.write(`\r\x1b[2K${renderProgress(p, t - started)}`);
-          drawn = true;
-        } else if (p.phase !== lastPhase || t - lastDraw >= 5000) {
-          ctx.io.err(renderProgress(p, t - started));
-        } else return;
+        if (!tty) {
+          for (const line of progressLog.update(p, t)) ctx.io.err(line);
+          return;
+        }
+        if (t - lastDraw < 100 && p.phase === lastPhase && p.done !== p.total) return;
+        process.stderr.write(`\r\x1b[2K${renderProgress(p, t - started)}`);
+        drawn = true;
         lastDraw = t;
         lastPhase = p.phase;
       };
@@ -65,6 +67,7 @@ export function register(program: Command, ctx: CliContext): void {
         erpDb = await openDb(String(s.values.erpDsn), { baseDir: s.dir });
         const outcome = await runEvent(name, { all: opts.all === true }, { erpDb, webDb, settings: s.values, logger, signal: abort.signal, onProgress });
         if (drawn) process.stderr.write('\r\x1b[2K');
+        if (!tty) for (const line of progressLog.finish()) ctx.io.err(line);
         const secs = outcome.durationMs / 1000;
         const sm = outcome.summary;
         const mode = opts.all ? 'Send All' : 'Send Changed';
@@ -81,6 +84,8 @@ export function register(program: Command, ctx: CliContext): void {
         }
         throw new CliError(outcome.status === 'Stopped' ? `stopped before the end (run ${outcome.runId}); the next run resumes` : (outcome.error ?? 'the run failed'));
       } finally {
+        // A run that threw still leaves each phase's count in the log (finish() prints nothing twice).
+        if (!tty) for (const line of progressLog.finish()) ctx.io.err(line);
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
         await webDb.close();

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { z } from 'zod';
-import type { SettingDefSchema } from '../../../core/contracts/adminApi.js';
+import { SECRET_PLACEHOLDER, type SettingDefSchema } from '../../../core/contracts/adminApi.js';
 import { ApiError, type FieldErrorItem } from '../api.js';
 import { Empty, Loading, Notice } from '../components.js';
 import { changedSettings, groupSettings, toFormValues, type FormValue, type FormValues } from '../settingsForm.js';
@@ -38,6 +38,8 @@ function Field({ def, value, error, onChange }: { def: Def; value: FormValue; er
     );
   }
   const text = typeof value === 'string' ? value : '';
+  // The API never sends a secret: a set one arrives as the placeholder, and sent back as is it keeps the saved one.
+  const hidden = def.type === 'secret' && text === SECRET_PLACEHOLDER ? 'Set (hidden). Type a new value to replace it.' : def.type === 'dsn' && text.includes(SECRET_PLACEHOLDER) ? `The password shows as ${SECRET_PLACEHOLDER}; leave it to keep the saved one.` : '';
   const numeric = def.type === 'integer' || def.type === 'port';
   const input =
     def.type === 'json' || (def.maxLength !== undefined && def.maxLength > 500) ? (
@@ -69,6 +71,7 @@ function Field({ def, value, error, onChange }: { def: Def; value: FormValue; er
       </div>
       <div id={describedBy} className="help">
         {def.used ? def.help : ''}
+        {hidden && <span data-testid={`hidden-${def.key}`}> {hidden}</span>}
       </div>
       {error && <div className="field-error" role="alert">{`${error.label} ${error.message}`}</div>}
     </div>
@@ -147,8 +150,9 @@ export function AdvancedTab() {
   const ok = async () => {
     const wasDirty = dirty;
     if (await save()) {
-      if (wasDirty) notify('ok', 'Settings saved. Restart the integrator to apply them now, or the nightly restart will.');
+      // Tab first: a tab change clears the notice of the tab left behind.
       setTab('Status');
+      if (wasDirty) notify('ok', 'Settings saved. Restart the integrator to apply them now, or the nightly restart will.');
     }
   };
 

@@ -215,7 +215,7 @@ function BlockedUsers() {
       {data && data.users.length === 0 && <Empty>No web user is blocked.</Empty>}
       {data && data.users.length > 0 && (
         <div className="table-wrap">
-        <table className="table" data-testid="blocked-users">
+        <table className="table table-wrapping" data-testid="blocked-users">
           <thead>
             <tr>
               <th>User</th>
@@ -229,7 +229,7 @@ function BlockedUsers() {
                 <td>
                   <code>{u.userId}</code>
                 </td>
-                <td>{u.email ?? '—'}</td>
+                <td className="wrap-any">{u.email ?? '—'}</td>
                 <td>{u.customers.join(', ')}</td>
               </tr>
             ))}
@@ -292,7 +292,7 @@ function ConversionsList() {
             <Empty>{filter ? `No ${filter.toLowerCase()} conversions.` : 'No customer conversions received. They arrive with Customer Master when Send Customer Conversions is on.'}</Empty>
           ) : (
             <div className="table-wrap">
-              <table className="table" data-testid="conversions">
+              <table className="table table-wrapping" data-testid="conversions">
                 <thead>
                   <tr>
                     <th>Old code</th>
@@ -313,17 +313,17 @@ function ConversionsList() {
                       <td>
                         <code>{c.newCode}</code>
                       </td>
-                      <td>{c.erpConversionDate ? c.erpConversionDate.slice(0, 10) : '—'}</td>
+                      <td className="nowrap">{c.erpConversionDate ? c.erpConversionDate.slice(0, 10) : '—'}</td>
                       <td>{formatTime(c.receivedAt)}</td>
                       <td>
                         <Badge tone={conversionTone(c.status)}>{c.status}</Badge>
                       </td>
                       <td>{formatTime(c.processedAt)}</td>
-                      <td className="small">
+                      <td className="small notes wrap-any">
                         {c.error ? (
                           <span className="error-text">{c.error}</span>
                         ) : c.details ? (
-                          <span className="clip muted" title={JSON.stringify(c.details, null, 1)}>
+                          <span className="clamp muted" title={JSON.stringify(c.details, null, 1)}>
                             {detailsText(c.details)}
                           </span>
                         ) : (
