@@ -17,6 +17,7 @@ import { createLogger } from '../../core/logging/logger.js';
 import { logsDir } from '../../core/logging/exportLogs.js';
 import { API, CheckConfigResponseSchema, ConversionsResponseSchema, CustomersResponseSchema, RunsResponseSchema, StatusSchema, TestPricingResponseSchema } from '../../core/contracts/adminApi.js';
 import { copyEvent, seedCopyTables, testPricingService } from '../fixtures/workerFixtures.js';
+import { until } from '../helpers/until.js';
 
 const TOKEN = 'test-admin-token-0123456789';
 const OFF = { customerMasterSchedule: 'off', ordersSchedule: 'off', statementsSchedule: 'off', webAccountsSchedule: 'off', conversionsSchedule: 'off' };
@@ -65,15 +66,6 @@ function logOf(route: string): Array<{ level: number; msg: string; status?: numb
     .filter((l) => l.url === route);
 }
 
-async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 15_000): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 beforeAll(async () => {
   dir = tmpDir('integrator-admin-');

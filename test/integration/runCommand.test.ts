@@ -11,6 +11,7 @@ import { tmpDir } from '../helpers/tmp.js';
 import { seedCopyTables } from '../fixtures/workerFixtures.js';
 import { readRuntime, runtimeFile } from '../../core/worker/runtimeFile.js';
 import { demoInit } from '../../core/demo/demoData.js';
+import { until } from '../helpers/until.js';
 
 const PRELOAD = path.join(ROOT, 'test', 'fixtures', 'runPreload.ts');
 const children: ChildProcess[] = [];
@@ -59,15 +60,6 @@ function startRun(args: string[], env: Record<string, string> = {}): Running {
   return { child, out, err, waitFor, exited };
 }
 
-async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 20_000): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function install(name: string, rows: number, settings: Record<string, unknown>) {
   const dir = path.join(tmpDir('integrator-run-'), name);

@@ -8,6 +8,7 @@ import { BIN, ROOT } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { demoInit } from '../../core/demo/demoData.js';
 import { EVENTS } from '../../core/events/registry.js';
+import { until } from '../helpers/until.js';
 
 const available = Boolean(EVENTS['customer-master']);
 if (!available) console.log('Send All under integrator run skipped: this build has no customer-master event.');
@@ -29,15 +30,6 @@ function start(file: string) {
   return { child, exited, admin };
 }
 
-async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 60_000): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const one = (file: string, sql: string) => {
   const db = new Database(file, { readonly: true });
@@ -60,7 +52,7 @@ describe.skipIf(!available)('Send All under integrator run', () => {
     await until('Send All under way', async () => {
       const s = (await (await fetch(`${base}/api/status`, { headers: auth })).json()) as { progress: Array<{ event: string; done: number }> };
       return s.progress.some((p) => p.event === 'customer-master' && p.done > 0);
-    });
+    }, 60_000);
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
 
@@ -75,7 +67,7 @@ describe.skipIf(!available)('Send All under integrator run', () => {
     const second = start(r.settings);
     const again = await second.admin;
     expect((await fetch(`${again.base}/api/events/customer-master/run?all=1`, { method: 'POST', headers: again.auth })).status).toBe(202);
-    await until('the rerun', () => one(r.web, "SELECT COUNT(*) AS n FROM IntegrationRun WHERE Event = 'customer-master' AND Status = 'Succeeded'").n === 1);
+    await until('the rerun', () => one(r.web, "SELECT COUNT(*) AS n FROM IntegrationRun WHERE Event = 'customer-master' AND Status = 'Succeeded'").n === 1, 60_000);
     const erpDebtors = one(r.erp, 'SELECT COUNT(*) AS n FROM deb_master').n;
     expect(one(r.web, "SELECT COUNT(*) AS n FROM Customer WHERE Source = 'ERP'").n).toBe(erpDebtors);
     second.child.kill('SIGTERM');

@@ -12,6 +12,7 @@ import { defaultSettings } from '../../core/contracts/settings.schema.js';
 import { createLogger } from '../../core/logging/logger.js';
 import { FatalError } from '../../core/errors.js';
 import { concurrency, copyEvent, fatalEvent, flakyEvent, seedCopyTables, testPricingService } from '../fixtures/workerFixtures.js';
+import { until } from '../helpers/until.js';
 
 const OFF = { customerMasterSchedule: 'off', ordersSchedule: 'off', statementsSchedule: 'off', webAccountsSchedule: 'off', conversionsSchedule: 'off' };
 
@@ -24,15 +25,6 @@ function install(root: string, name: string, rows: number, extra: Record<string,
   return { dir, file, erp: path.join(dir, 'erp.sqlite'), web: path.join(dir, 'web.sqlite') };
 }
 
-async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 15_000): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 function webRows(web: string, sql: string): Array<Record<string, unknown>> {
   const db = new Database(web, { readonly: true });
