@@ -76,26 +76,18 @@ interface PageOptions {
   checkpoint?: Checkpoint;
 }
 
-async function writePage(web: WebStore, all: Candidate[], options: PageOptions): Promise<PageOutcome> {
+async function writePage(web: WebStore, candidates: Candidate[], options: PageOptions): Promise<PageOutcome> {
   const out: PageOutcome = { written: 0, skipped: 0, failures: [], webEditsOverwritten: [] };
-  let candidates = all;
-  if (!options.all && candidates.length) {
-    // Send Changed: most of a page is unchanged. Weed those out without taking the write lock; what is left is
-    // checked again inside the transaction.
-    const states = await web.customerStates(candidates[0].code, candidates[candidates.length - 1].code);
-    candidates = candidates.filter((c) => {
-      const st = states.get(c.code);
-      const same = st !== undefined && st.source === 'ERP' && st.hash === c.hash;
-      if (same) out.skipped++;
-      return !same;
-    });
-    if (!candidates.length && !options.checkpoint) return out;
-  }
+  // Send Changed hands over only the debtors whose fingerprint differed from the web's a moment ago, spread
+  // thinly over the code range: their states are read by code (a range would read every customer between).
+  // Either way they are checked again inside the transaction, which is what decides.
+  const sparse = !options.all;
+  if (!candidates.length && !options.checkpoint) return out;
   await web.transaction(async (tx) => {
     if (candidates.length) {
       const first = candidates[0].code;
       const last = candidates[candidates.length - 1].code;
-      const states = await tx.customerStates(first, last);
+      const states = sparse ? await tx.customerStatesOf(candidates.map((c) => c.code)) : await tx.customerStates(first, last);
       const toWrite: Array<{ m: MappedDebtor; disabledByAdmin: boolean }> = [];
       for (const c of candidates) {
         const st = states.get(c.code);
@@ -114,7 +106,7 @@ async function writePage(web: WebStore, all: Candidate[], options: PageOptions):
         toWrite.push({ m, disabledByAdmin: st?.disabledByAdmin ?? false });
       }
       if (toWrite.length) {
-        const existingTypes = await tx.addressTypes(first, last);
+        const existingTypes = sparse ? await tx.addressTypesOf(toWrite.map((w) => w.m.code)) : await tx.addressTypes(first, last);
         const customers: Row[] = [];
         const addresses: Row[] = [];
         const staleAddresses: Array<{ code: string; type: string }> = [];

@@ -23,24 +23,44 @@ export class SqlWebStore implements WebStore {
     await this.db.run(`DELETE FROM [IntegrationState] WHERE [Key] = @key`, { key });
   }
 
+  private static states(rows: Array<{ CustomerCode: string; ErpHash: string | null; PendingErpPush: number | boolean; DisabledByAdmin: number | boolean; Source: string }>, into = new Map<string, CustomerState>()): Map<string, CustomerState> {
+    for (const r of rows) into.set(r.CustomerCode, { hash: r.ErpHash, pendingErpPush: Boolean(Number(r.PendingErpPush)), disabledByAdmin: Boolean(Number(r.DisabledByAdmin)), source: r.Source });
+    return into;
+  }
+
+  private static types(rows: Array<{ CustomerCode: string; AddressType: string }>, into = new Map<string, Set<string>>()): Map<string, Set<string>> {
+    for (const r of rows) {
+      const s = into.get(r.CustomerCode);
+      if (s) s.add(r.AddressType);
+      else into.set(r.CustomerCode, new Set([r.AddressType]));
+    }
+    return into;
+  }
+
   async customerStates(first: string, last: string): Promise<Map<string, CustomerState>> {
-    const rows = await this.db.all<{ CustomerCode: string; ErpHash: string | null; PendingErpPush: number | boolean; DisabledByAdmin: number | boolean; Source: string }>(
-      `SELECT [CustomerCode], [ErpHash], [PendingErpPush], [DisabledByAdmin], [Source] FROM [Customer] WHERE [CustomerCode] >= @first AND [CustomerCode] <= @last`,
-      { first, last },
+    return SqlWebStore.states(
+      await this.db.all(`SELECT [CustomerCode], [ErpHash], [PendingErpPush], [DisabledByAdmin], [Source] FROM [Customer] WHERE [CustomerCode] >= @first AND [CustomerCode] <= @last`, { first, last }),
     );
-    return new Map(rows.map((r) => [r.CustomerCode, { hash: r.ErpHash, pendingErpPush: Boolean(Number(r.PendingErpPush)), disabledByAdmin: Boolean(Number(r.DisabledByAdmin)), source: r.Source }]));
   }
 
   async addressTypes(first: string, last: string): Promise<Map<string, Set<string>>> {
-    const rows = await this.db.all<{ CustomerCode: string; AddressType: string }>(
-      `SELECT [CustomerCode], [AddressType] FROM [CustomerAddress] WHERE [CustomerCode] >= @first AND [CustomerCode] <= @last`,
-      { first, last },
-    );
+    return SqlWebStore.types(await this.db.all(`SELECT [CustomerCode], [AddressType] FROM [CustomerAddress] WHERE [CustomerCode] >= @first AND [CustomerCode] <= @last`, { first, last }));
+  }
+
+  async customerStatesOf(codes: readonly string[]): Promise<Map<string, CustomerState>> {
+    const out = new Map<string, CustomerState>();
+    for (const part of chunks(codes)) {
+      const inl = inList(part, 'c');
+      SqlWebStore.states(await this.db.all(`SELECT [CustomerCode], [ErpHash], [PendingErpPush], [DisabledByAdmin], [Source] FROM [Customer] WHERE [CustomerCode] IN (${inl.sql})`, inl.params), out);
+    }
+    return out;
+  }
+
+  async addressTypesOf(codes: readonly string[]): Promise<Map<string, Set<string>>> {
     const out = new Map<string, Set<string>>();
-    for (const r of rows) {
-      const s = out.get(r.CustomerCode) ?? new Set<string>();
-      s.add(r.AddressType);
-      out.set(r.CustomerCode, s);
+    for (const part of chunks(codes)) {
+      const inl = inList(part, 'c');
+      SqlWebStore.types(await this.db.all(`SELECT [CustomerCode], [AddressType] FROM [CustomerAddress] WHERE [CustomerCode] IN (${inl.sql})`, inl.params), out);
     }
     return out;
   }
