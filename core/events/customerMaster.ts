@@ -111,24 +111,25 @@ async function writePage(web: WebStore, candidates: Candidate[], options: PageOp
         const addresses: Row[] = [];
         const staleAddresses: Array<{ code: string; type: string }> = [];
         for (const { m, disabledByAdmin } of toWrite) {
-          customers.push({
-            ...m.customer,
-            Site: options.site,
-            Source: 'ERP',
-            ActiveStatus: 'Inactive',
-            IsDisabled: isDisabled(m.customer.ErpStatus, disabledByAdmin) ? 1 : 0,
-            ErpHash: m.hash,
-            // The ERP is the data of record: its values replace a pending web edit.
-            PendingErpPush: 0,
-            CreatedAt: options.now,
-            UpdatedAt: options.now,
-          });
-          const types = new Set<string>();
-          for (const a of m.addresses) {
-            addresses.push(a);
-            types.add(String(a.AddressType));
+          // Object.assign and plain stores, not a spread with extra keys: V8 builds that spread some 15 times
+          // slower, which cost more than the whole mapping on a Send All.
+          const row: Row = Object.assign({}, m.customer);
+          row.Site = options.site;
+          row.Source = 'ERP';
+          row.ActiveStatus = 'Inactive';
+          row.IsDisabled = isDisabled(m.customer.ErpStatus, disabledByAdmin) ? 1 : 0;
+          row.ErpHash = m.hash;
+          // The ERP is the data of record: its values replace a pending web edit.
+          row.PendingErpPush = 0;
+          row.CreatedAt = options.now;
+          row.UpdatedAt = options.now;
+          customers.push(row);
+          for (const a of m.addresses) addresses.push(a);
+          const existing = existingTypes.get(m.code);
+          if (existing) {
+            const types = new Set(m.addresses.map((a) => String(a.AddressType)));
+            for (const t of existing) if (!types.has(t)) staleAddresses.push({ code: m.code, type: t });
           }
-          for (const t of existingTypes.get(m.code) ?? []) if (!types.has(t)) staleAddresses.push({ code: m.code, type: t });
         }
         await tx.writeCustomers({ customers, addresses, staleAddresses, insertOnly: ['Site', 'ActiveStatus', 'CreatedAt'] });
         out.written += customers.length;
