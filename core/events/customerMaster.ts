@@ -236,11 +236,12 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
       if (!prints.length) break;
       summary.read += prints.length;
       last = prints[prints.length - 1].accountcode;
-      const states = await web.customerStates(String(prints[0].accountcode).trim(), String(last).trim());
+      // Only the hashes of ERP-sourced customers: a customer created on the web is never "unchanged".
+      const hashes = await web.erpHashes(String(prints[0].accountcode).trim(), String(last).trim());
       const changed: string[] = [];
       for (const p of prints) {
-        const st = states.get(String(p.accountcode).trim());
-        if (st && st.source === 'ERP' && st.hash === fingerprintOf(p.fingerprint, mapOptions)) summary.skipped++;
+        const hash = hashes.get(String(p.accountcode).trim());
+        if (hash !== undefined && hash === fingerprintOf(p.fingerprint, mapOptions)) summary.skipped++;
         else changed.push(p.accountcode);
       }
       page = changed.length ? await erp.debtorsByCodes(changed, columns) : [];

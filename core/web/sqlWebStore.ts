@@ -47,6 +47,16 @@ export class SqlWebStore implements WebStore {
     return SqlWebStore.types(await this.db.all(`SELECT [CustomerCode], [AddressType] FROM [CustomerAddress] WHERE [CustomerCode] >= @first AND [CustomerCode] <= @last`, { first, last }));
   }
 
+  async erpHashes(first: string, last: string): Promise<Map<string, string | null>> {
+    const rows = await this.db.all<{ CustomerCode: string; ErpHash: string | null }>(
+      `SELECT [CustomerCode], [ErpHash] FROM [Customer] WHERE [CustomerCode] >= @first AND [CustomerCode] <= @last AND [Source] = 'ERP'`,
+      { first, last },
+    );
+    const out = new Map<string, string | null>();
+    for (const r of rows) out.set(r.CustomerCode, r.ErpHash);
+    return out;
+  }
+
   async customerStatesOf(codes: readonly string[]): Promise<Map<string, CustomerState>> {
     const out = new Map<string, CustomerState>();
     for (const part of chunks(codes)) {
