@@ -46,11 +46,7 @@ export class SqlErpSource implements ErpSource {
     return Number(r?.n ?? 0);
   }
 
-  /**
-   * SQL for a debtor's fingerprint text, computed by the ERP engine: the asked columns, then every address in
-   * na_type order. NULL is kept apart from '' (CHAR(0)); values are cast to text the engine's own way, so the
-   * text is stable for one ERP engine (moving the ERP to another engine re-sends every debtor once).
-   */
+  /** One value as fingerprint text (see fingerprintSql). */
   private static text(c: string): string {
     return `COALESCE(CAST(${c} AS NVARCHAR(4000)), CHAR(0))`;
   }
