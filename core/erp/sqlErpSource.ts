@@ -27,6 +27,8 @@ const ADDRESS_COLUMNS = ['accountcode', 'na_type', 'na_name', 'street', 'suburb'
 const ORDER_COLUMNS = ['so_order_no', 'accountcode', 'so_order_status', 'so_date_stamp', 'so_order_total'];
 const TRANS_COLUMNS = ['accountcode', 'trans_ref', 'trans_date', 'trans_type', 'amount', 'outstanding', 'pay_by_date'];
 
+type AddressRow = ErpAddress & { accountcode: string; fp: string };
+
 const trimCode = (v: unknown): string => String(v ?? '').trim();
 
 export class SqlErpSource implements ErpSource {
@@ -44,15 +46,21 @@ export class SqlErpSource implements ErpSource {
     return Number(r?.n ?? 0);
   }
 
+  /** One value as fingerprint text (see fingerprintSql). */
+  private static text(c: string): string {
+    return `COALESCE(CAST(${c} AS NVARCHAR(4000)), CHAR(0))`;
+  }
+  /** The fingerprint text of one address row (alias a); a debtor's are joined by CHAR(2) in na_type order. */
+  private static readonly addressFingerprint = `CONCAT_WS(CHAR(1), '', ${ADDRESS_COLUMNS.slice(1).map((c) => SqlErpSource.text(`a.${q(c)}`)).join(', ')})`;
+
   /**
    * SQL for a debtor's fingerprint text, computed by the ERP engine: the asked columns, then every address in
    * na_type order. NULL is kept apart from '' (CHAR(0)); values are cast to text the engine's own way, so the
    * text is stable for one ERP engine (moving the ERP to another engine re-sends every debtor once).
    */
   private fingerprintSql(columns: readonly string[]): { debtor: string; addresses: string } {
-    const text = (c: string) => `COALESCE(CAST(${c} AS NVARCHAR(4000)), CHAR(0))`;
-    const debtor = `CONCAT_WS(CHAR(1), '', ${columns.map((c) => text(`d.${q(c)}`)).join(', ')})`;
-    const addr = `CONCAT_WS(CHAR(1), '', ${ADDRESS_COLUMNS.slice(1).map((c) => text(`a.${q(c)}`)).join(', ')})`;
+    const debtor = `CONCAT_WS(CHAR(1), '', ${columns.map((c) => SqlErpSource.text(`d.${q(c)}`)).join(', ')})`;
+    const addr = SqlErpSource.addressFingerprint;
     const agg =
       this.db.kind === 'sqlite'
         ? `GROUP_CONCAT(${addr}, CHAR(2) ORDER BY a.[na_type])`
@@ -60,11 +68,19 @@ export class SqlErpSource implements ErpSource {
     return { debtor, addresses: `(SELECT ${agg} FROM [name_and_address_master] a WHERE a.[accountcode] = d.[accountcode])` };
   }
 
+  /**
+   * The scan (no fields) has the engine aggregate the address fingerprints; a full read selects the debtor
+   * part only, reads the addresses anyway and joins their fingerprints itself (assemble): the same text,
+   * without a second pass over the addresses.
+   */
   private selectDebtors(columns: readonly string[], withFields: boolean): string {
     const fp = this.fingerprintSql(columns);
     const fields = withFields ? ['accountcode', ...columns.filter((c) => c !== 'accountcode')] : ['accountcode'];
-    return `${fields.map((c) => `d.${q(c)}`).join(', ')}, ${fp.debtor} AS [fp_debtor], ${fp.addresses} AS [fp_addresses]`;
+    return `${fields.map((c) => `d.${q(c)}`).join(', ')}, ${fp.debtor} AS [fp_debtor]${withFields ? '' : `, ${fp.addresses} AS [fp_addresses]`}`;
   }
+
+  /** Addresses with their fingerprint text; the caller orders them by (accountcode, na_type). */
+  private static readonly selectAddresses = `SELECT ${ADDRESS_COLUMNS.map((c) => `a.${q(c)}`).join(', ')}, ${SqlErpSource.addressFingerprint} AS [fp] FROM [name_and_address_master] a`;
 
   private static fingerprintOf(r: Row): string {
     return `${String(r.fp_debtor ?? '')}\u0003${String(r.fp_addresses ?? '')}`;
@@ -89,8 +105,8 @@ export class SqlErpSource implements ErpSource {
     );
     if (!rows.length) return [];
     // One range read for the page's addresses: the primary key (accountcode, na_type) serves it.
-    const addresses = await this.db.all<ErpAddress & { accountcode: string }>(
-      `SELECT ${ADDRESS_COLUMNS.map(q).join(', ')} FROM [name_and_address_master] WHERE [accountcode] >= @first AND [accountcode] <= @last ORDER BY [accountcode], [na_type]`,
+    const addresses = await this.db.all<AddressRow>(
+      `${SqlErpSource.selectAddresses} WHERE a.[accountcode] >= @first AND a.[accountcode] <= @last ORDER BY a.[accountcode], a.[na_type]`,
       { first: String(rows[0].accountcode), last: String(rows[rows.length - 1].accountcode) },
     );
     return this.assemble(rows, addresses);
@@ -101,8 +117,8 @@ export class SqlErpSource implements ErpSource {
     for (const part of chunks(codes)) {
       const inl = inList(part, 'c');
       const rows = await this.db.all<Row>(`SELECT ${this.selectDebtors(columns, true)} FROM [deb_master] d WHERE d.[accountcode] IN (${inl.sql}) ORDER BY d.[accountcode]`, inl.params);
-      const addresses = await this.db.all<ErpAddress & { accountcode: string }>(
-        `SELECT ${ADDRESS_COLUMNS.map(q).join(', ')} FROM [name_and_address_master] WHERE [accountcode] IN (${inl.sql}) ORDER BY [accountcode], [na_type]`,
+      const addresses = await this.db.all<AddressRow>(
+        `${SqlErpSource.selectAddresses} WHERE a.[accountcode] IN (${inl.sql}) ORDER BY a.[accountcode], a.[na_type]`,
         inl.params,
       );
       out.push(...this.assemble(rows, addresses));
@@ -110,20 +126,25 @@ export class SqlErpSource implements ErpSource {
     return out;
   }
 
-  private assemble(rows: Row[], addresses: Array<ErpAddress & { accountcode: string }>): ErpDebtor[] {
-    const byCode = new Map<string, ErpAddress[]>();
+  // Plain object literals and loops, not rest destructuring: V8 copies an object minus some keys many times
+  // slower, and this runs for every debtor and address of a Send All.
+  private assemble(rows: Row[], addresses: AddressRow[]): ErpDebtor[] {
+    const byCode = new Map<string, { list: ErpAddress[]; fp: string[] }>();
     for (const a of addresses) {
-      const { accountcode, ...rest } = a;
-      const list = byCode.get(accountcode);
-      if (list) list.push(rest);
-      else byCode.set(accountcode, [rest]);
+      const rest: ErpAddress = { na_type: a.na_type, na_name: a.na_name, street: a.street, suburb: a.suburb, state: a.state, postcode: a.postcode, country: a.country };
+      const entry = byCode.get(a.accountcode);
+      if (entry) {
+        entry.list.push(rest);
+        entry.fp.push(a.fp);
+      } else byCode.set(a.accountcode, { list: [rest], fp: [a.fp] });
     }
     return rows.map((r) => {
-      const fingerprint = SqlErpSource.fingerprintOf(r);
-      const { fp_debtor: _d, fp_addresses: _a, ...fields } = r;
-      void _d;
-      void _a;
-      return { accountcode: String(r.accountcode), fields, addresses: byCode.get(String(r.accountcode)) ?? [], fingerprint };
+      const entry = byCode.get(String(r.accountcode));
+      // The text the engine's GROUP_CONCAT / STRING_AGG gives in the scan: the rows came in na_type order.
+      const fingerprint = `${String(r.fp_debtor ?? '')}\u0003${entry ? entry.fp.join('\u0002') : ''}`;
+      const fields: Row = {};
+      for (const k in r) if (k !== 'fp_debtor') fields[k] = r[k];
+      return { accountcode: String(r.accountcode), fields, addresses: entry?.list ?? [], fingerprint };
     });
   }
 

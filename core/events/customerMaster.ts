@@ -76,26 +76,18 @@ interface PageOptions {
   checkpoint?: Checkpoint;
 }
 
-async function writePage(web: WebStore, all: Candidate[], options: PageOptions): Promise<PageOutcome> {
+async function writePage(web: WebStore, candidates: Candidate[], options: PageOptions): Promise<PageOutcome> {
   const out: PageOutcome = { written: 0, skipped: 0, failures: [], webEditsOverwritten: [] };
-  let candidates = all;
-  if (!options.all && candidates.length) {
-    // Send Changed: most of a page is unchanged. Weed those out without taking the write lock; what is left is
-    // checked again inside the transaction.
-    const states = await web.customerStates(candidates[0].code, candidates[candidates.length - 1].code);
-    candidates = candidates.filter((c) => {
-      const st = states.get(c.code);
-      const same = st !== undefined && st.source === 'ERP' && st.hash === c.hash;
-      if (same) out.skipped++;
-      return !same;
-    });
-    if (!candidates.length && !options.checkpoint) return out;
-  }
+  // Send Changed hands over only the debtors whose fingerprint differed from the web's a moment ago, spread
+  // thinly over the code range: their states are read by code (a range would read every customer between).
+  // Either way they are checked again inside the transaction, which is what decides.
+  const sparse = !options.all;
+  if (!candidates.length && !options.checkpoint) return out;
   await web.transaction(async (tx) => {
     if (candidates.length) {
       const first = candidates[0].code;
       const last = candidates[candidates.length - 1].code;
-      const states = await tx.customerStates(first, last);
+      const states = sparse ? await tx.customerStatesOf(candidates.map((c) => c.code)) : await tx.customerStates(first, last);
       const toWrite: Array<{ m: MappedDebtor; disabledByAdmin: boolean }> = [];
       for (const c of candidates) {
         const st = states.get(c.code);
@@ -114,29 +106,30 @@ async function writePage(web: WebStore, all: Candidate[], options: PageOptions):
         toWrite.push({ m, disabledByAdmin: st?.disabledByAdmin ?? false });
       }
       if (toWrite.length) {
-        const existingTypes = await tx.addressTypes(first, last);
+        const existingTypes = sparse ? await tx.addressTypesOf(toWrite.map((w) => w.m.code)) : await tx.addressTypes(first, last);
         const customers: Row[] = [];
         const addresses: Row[] = [];
         const staleAddresses: Array<{ code: string; type: string }> = [];
         for (const { m, disabledByAdmin } of toWrite) {
-          customers.push({
-            ...m.customer,
-            Site: options.site,
-            Source: 'ERP',
-            ActiveStatus: 'Inactive',
-            IsDisabled: isDisabled(m.customer.ErpStatus, disabledByAdmin) ? 1 : 0,
-            ErpHash: m.hash,
-            // The ERP is the data of record: its values replace a pending web edit.
-            PendingErpPush: 0,
-            CreatedAt: options.now,
-            UpdatedAt: options.now,
-          });
-          const types = new Set<string>();
-          for (const a of m.addresses) {
-            addresses.push(a);
-            types.add(String(a.AddressType));
+          // Object.assign and plain stores, not a spread with extra keys: V8 builds that spread some 15 times
+          // slower, which cost more than the whole mapping on a Send All.
+          const row: Row = Object.assign({}, m.customer);
+          row.Site = options.site;
+          row.Source = 'ERP';
+          row.ActiveStatus = 'Inactive';
+          row.IsDisabled = isDisabled(m.customer.ErpStatus, disabledByAdmin) ? 1 : 0;
+          row.ErpHash = m.hash;
+          // The ERP is the data of record: its values replace a pending web edit.
+          row.PendingErpPush = 0;
+          row.CreatedAt = options.now;
+          row.UpdatedAt = options.now;
+          customers.push(row);
+          for (const a of m.addresses) addresses.push(a);
+          const existing = existingTypes.get(m.code);
+          if (existing) {
+            const types = new Set(m.addresses.map((a) => String(a.AddressType)));
+            for (const t of existing) if (!types.has(t)) staleAddresses.push({ code: m.code, type: t });
           }
-          for (const t of existingTypes.get(m.code) ?? []) if (!types.has(t)) staleAddresses.push({ code: m.code, type: t });
         }
         await tx.writeCustomers({ customers, addresses, staleAddresses, insertOnly: ['Site', 'ActiveStatus', 'CreatedAt'] });
         out.written += customers.length;
@@ -243,11 +236,12 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
       if (!prints.length) break;
       summary.read += prints.length;
       last = prints[prints.length - 1].accountcode;
-      const states = await web.customerStates(String(prints[0].accountcode).trim(), String(last).trim());
+      // Only the hashes of ERP-sourced customers: a customer created on the web is never "unchanged".
+      const hashes = await web.erpHashes(String(prints[0].accountcode).trim(), String(last).trim());
       const changed: string[] = [];
       for (const p of prints) {
-        const st = states.get(String(p.accountcode).trim());
-        if (st && st.source === 'ERP' && st.hash === fingerprintOf(p.fingerprint, mapOptions)) summary.skipped++;
+        const hash = hashes.get(String(p.accountcode).trim());
+        if (hash !== undefined && hash === fingerprintOf(p.fingerprint, mapOptions)) summary.skipped++;
         else changed.push(p.accountcode);
       }
       page = changed.length ? await erp.debtorsByCodes(changed, columns) : [];

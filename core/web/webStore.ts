@@ -35,6 +35,12 @@ export interface WebStore {
   customerStates(first: string, last: string): Promise<Map<string, CustomerState>>;
   /** AddressType values per customer, codes in [first, last]. */
   addressTypes(first: string, last: string): Promise<Map<string, Set<string>>>;
+  /** State of the web customers with these codes (a sparse set, where a range would read far more rows). */
+  customerStatesOf(codes: readonly string[]): Promise<Map<string, CustomerState>>;
+  /** ErpHash of the ERP-sourced web customers with codes in [first, last] (the Send Changed scan). */
+  erpHashes(first: string, last: string): Promise<Map<string, string | null>>;
+  /** AddressType values of the customers with these codes. */
+  addressTypesOf(codes: readonly string[]): Promise<Map<string, Set<string>>>;
   writeCustomers(batch: CustomerBatch): Promise<void>;
   /** Codes of ERP-sourced customers after `after`, in code order. */
   erpCustomerCodes(after: string | null, limit: number): Promise<string[]>;
