@@ -1,14 +1,11 @@
 // What the pricing listener and the ERP listener share: the API key check, gzip above a threshold, request
 // logging, and one error handler that answers {error} and never shows internals (stack, SQL, paths, keys).
 import crypto from 'node:crypto';
-import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../logging/logger.js';
 import { MAX_BODY_BYTES } from '../contracts/pricingApi.js';
 import { FatalError } from '../errors.js';
-
-const gzip = promisify(zlib.gzip);
 
 /** An answer with a status the caller should see, and a message safe to show. */
 export class HttpError extends Error {
@@ -71,13 +68,15 @@ export function installListenerHttp(app: FastifyInstance, o: ListenerHttpOptions
 
   const threshold = o.compressAboveBytes;
   if (threshold !== undefined) {
-    app.addHook('onSend', async (req, reply, payload) => {
-      if (typeof payload !== 'string' || Buffer.byteLength(payload) <= threshold) return payload;
+    // A callback hook, not an async one: it runs on every answer, and most answers are small and leave at once.
+    app.addHook('onSend', (req, reply, payload, done) => {
+      // A string's byte length is at least its length and at most 3x it: measure only when that cannot decide.
+      if (typeof payload !== 'string' || payload.length * 3 <= threshold || Buffer.byteLength(payload) <= threshold) return done(null, payload);
       reply.header('vary', 'accept-encoding');
-      if (!acceptsGzip(req.headers['accept-encoding'])) return payload;
+      if (!acceptsGzip(req.headers['accept-encoding'])) return done(null, payload);
       reply.header('content-encoding', 'gzip');
       reply.removeHeader('content-length');
-      return gzip(payload);
+      zlib.gzip(payload, (err, zipped) => (err ? done(err) : done(null, zipped)));
     });
   }
 
