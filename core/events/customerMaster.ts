@@ -16,6 +16,7 @@ import { erpFingerprint, fingerprintOf, isDisabled, mapDebtor, type MapOptions, 
 import { CUSTOMER_MASTER_STEPS, type StepResult } from './customerMasterSteps.js';
 import type { EventContext, IntegrationEvent, RunOptions, RunSummary } from './types.js';
 import { yieldTurn } from './yieldTurn.js';
+import { sweepGone } from './sweepGone.js';
 
 export const SEND_ALL_CHECKPOINT = 'customer-master:send-all:resume';
 export const LAST_RUN_STATE = 'customer-master:last-run';
@@ -168,18 +169,15 @@ async function writePageIsolating(web: WebStore, candidates: Candidate[], option
 }
 
 /** Disables ERP-sourced web customers whose debtor is no longer in the ERP (never deletes them). */
-async function disableRemoved(erp: ErpSource, web: WebStore, batchSize: number, now: string): Promise<number> {
-  let after: string | null = null;
-  let disabled = 0;
-  for (;;) {
-    const codes = await web.erpCustomerCodes(after, batchSize);
-    if (!codes.length) break;
-    const present = await erp.debtorCodesBetween(codes[0], codes[codes.length - 1]);
-    const missing = codes.filter((c) => !present.has(c));
-    if (missing.length) disabled += await web.disableRemoved(missing, now);
-    after = codes[codes.length - 1];
-  }
-  return disabled;
+function disableRemoved(erp: ErpSource, web: WebStore, batchSize: number, now: string): Promise<number> {
+  return sweepGone(
+    {
+      webKeys: (after, n) => web.erpCustomerCodes(after, n),
+      erpKeysBetween: (first, last) => erp.debtorCodesBetween(first, last),
+      act: (gone) => web.disableRemoved(gone, now),
+    },
+    batchSize,
+  );
 }
 
 export async function runCustomerMaster(ctx: EventContext, options: RunOptions): Promise<RunSummary> {

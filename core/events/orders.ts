@@ -10,6 +10,7 @@ import type { WebStore } from '../web/webStore.js';
 import { SqlWebStore } from '../web/sqlWebStore.js';
 import type { EventContext, IntegrationEvent, RunOptions, RunSummary } from './types.js';
 import { yieldTurn } from './yieldTurn.js';
+import { sweepGone } from './sweepGone.js';
 
 export const ORDERS_CHECKPOINT = 'orders:resume';
 /** Without an override date, orders of the last 12 months are integrated. */
@@ -51,18 +52,15 @@ export function mapOrder(o: ErpOrder, shipped: ReadonlySet<string>, now: string)
   return { order: { ...order, ErpHash: hash, UpdatedAt: now }, lines };
 }
 
-async function removeGoneOrders(erp: ErpSource, web: WebStore, batchSize: number): Promise<number> {
-  let after: string | null = null;
-  let removed = 0;
-  for (;;) {
-    const nos = await web.erpOrderNumbers(after, batchSize);
-    if (!nos.length) break;
-    const present = await erp.orderNumbersBetween(nos[0], nos[nos.length - 1]);
-    const gone = nos.filter((n) => !present.has(n));
-    if (gone.length) removed += await web.transaction((tx) => tx.deleteOrders(gone));
-    after = nos[nos.length - 1];
-  }
-  return removed;
+function removeGoneOrders(erp: ErpSource, web: WebStore, batchSize: number): Promise<number> {
+  return sweepGone(
+    {
+      webKeys: (after, n) => web.erpOrderNumbers(after, n),
+      erpKeysBetween: (first, last) => erp.orderNumbersBetween(first, last),
+      act: (gone) => web.transaction((tx) => tx.deleteOrders(gone)),
+    },
+    batchSize,
+  );
 }
 
 export async function runOrders(ctx: EventContext, options: RunOptions): Promise<RunSummary> {
