@@ -18,6 +18,21 @@ function crmTone(s: string | null): Tone {
   return s === 'Approved' ? 'ok' : s === 'Declined' ? 'bad' : s === 'Released' ? 'warn' : 'info';
 }
 
+/** A status drop-down of the customer list: "any" or one of the statuses. */
+function StatusFilter(p: { label: string; value: string; options: readonly string[]; onChange(value: string): void }) {
+  return (
+    <label>
+      {p.label}
+      <select value={p.value} onChange={(e) => p.onChange(e.target.value)}>
+        <option value="">any</option>
+        {p.options.map((s) => (
+          <option key={s}>{s}</option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function CustomerList() {
   const api = useApp((s) => s.api);
   const failure = useApp((s) => s.failure);
@@ -84,24 +99,8 @@ function CustomerList() {
             ))}
           </datalist>
         </label>
-        <label>
-          Active status
-          <select value={activeStatus} onChange={(e) => resetPage(setActiveStatus)(e.target.value)}>
-            <option value="">any</option>
-            {ACTIVE_STATUSES.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          CRM status
-          <select value={crmStatus} onChange={(e) => resetPage(setCrmStatus)(e.target.value)}>
-            <option value="">any</option>
-            {CRM_STATUSES.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
+        <StatusFilter label="Active status" value={activeStatus} options={ACTIVE_STATUSES} onChange={resetPage(setActiveStatus)} />
+        <StatusFilter label="CRM status" value={crmStatus} options={CRM_STATUSES} onChange={resetPage(setCrmStatus)} />
       </div>
       {message && (
         <Notice tone={message.tone} onClose={() => setMessage(null)}>
