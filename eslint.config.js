@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = ['fs', 'path', 'os', 'child_process', 'http', 'https', 'net', 'crypto', 'stream', 'zlib', 'url', 'util', 'events', 'worker_threads'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'release/**', 'integrator-data/**', 'coverage/**', 'renderer/dist/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'renderer/dist/**', 'out/**', 'release/**', 'integrator-data/**', 'coverage/**', 'renderer/dist/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
