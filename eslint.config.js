@@ -43,7 +43,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js', '**/*.cjs'],
+    // CommonJS: the preload (sandboxed preloads are CommonJS) and the core process's entry.
+    files: ['**/*.js', '**/*.cjs', '**/*.cts'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -37,7 +37,7 @@ describe('compiled build', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; scripts: Record<string, string>; main: string };
     for (const tool of ['tsx', 'esbuild', 'typescript', 'vite', 'electron', 'electron-builder']) expect(Object.keys(pkg.dependencies)).not.toContain(tool);
     expect(pkg.scripts.prepare).toMatch(/scripts\/build\.js/);
-    expect(pkg.main).toBe('dist/electron/main.cjs');
+    expect(pkg.main).toBe('dist/electron/main.js');
   });
 
   it('builds .ts to ES modules and .cts to CommonJS, and a newer source makes the build stale', async () => {
