@@ -10,5 +10,7 @@ export default defineConfig({
     reporters: ['default', './test/helpers/plainSummaryReporter.ts'],
     // Tests run the compiled build (dist/) and the built UI (renderer/dist): rebuilt here when stale.
     globalSetup: ['test/buildBeforeTests.ts'],
+    // electron-store imports `electron`: run it through vitest so the main-process tests' mock reaches it.
+    server: { deps: { inline: ['electron-store'] } },
   },
 });

@@ -55,6 +55,7 @@ export class CoreHost {
   private startedAt = 0;
   private planned = false;
   private out = '';
+  private errOut = '';
   private lastFailure: string | null = null;
   foreground: boolean;
   /** Unexpected exits that were followed by a restart, since the shell started. */
@@ -165,11 +166,15 @@ export class CoreHost {
     });
     this.child = child;
     this.startedAt = this.now;
+    this.errOut = '';
     const onData = (chunk: Buffer | string) => {
       this.out = (this.out + chunk.toString()).slice(-20_000);
     };
     child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer | string) => {
+      onData(chunk);
+      this.errOut = (this.errOut + chunk.toString()).slice(-4000);
+    });
     child.on('message', (raw) => {
       const parsed = CoreToShellSchema.safeParse(unwrap(raw));
       if (!parsed.success) return;
@@ -195,7 +200,8 @@ export class CoreHost {
       this.set({ kind: 'stopped', reason: null });
       return;
     }
-    const last = this.lastFailure ?? this.out.trim().split('\n').filter(Boolean).slice(-1)[0] ?? '';
+    // The core's own last word: its failure message, else the last line it wrote on stderr.
+    const last = this.lastFailure ?? this.errOut.trim().split('\n').filter(Boolean).slice(-1)[0] ?? '';
     const reason = `core exited with code ${code}${last ? `: ${last}` : ''}`;
     // Another session may have started the core meanwhile (two tray apps at once): use that one.
     if (this.other()) {
@@ -212,7 +218,8 @@ export class CoreHost {
     }, delay);
   }
 
-  /** A clean stop (running batches finish); killed after timeoutMs. No restart follows. */
+  /** A clean stop of this host's own core (running batches finish; killed after timeoutMs). No restart
+   * follows. An attached host lets go of the other core and leaves it running. */
   stop(timeoutMs = 20_000): Promise<void> {
     this.clearTimer();
     const child = this.child;

@@ -163,7 +163,7 @@ export async function startShell(options: ShellOptions = {}) {
     let base: TrayView;
     if (s.kind === 'ready' || s.kind === 'attached') base = trayStateFromStatus(lastStatus, { coreRunning: true });
     else if (s.kind === 'starting') base = { state: 'running', tooltip: 'Integrator: starting' };
-    else if (s.kind === 'waiting') base = { state: 'error', tooltip: `Integrator: stopped (${s.reason}); restarting at ${time(s.restartAt)}` };
+    else if (s.kind === 'waiting') base = { state: 'error', tooltip: `Integrator: stopped, restarting at ${time(s.restartAt)} (${s.reason})` };
     else base = trayStateFromStatus(null, { coreRunning: false, problem: s.reason });
     const notes: string[] = [];
     if (s.kind === 'attached') notes.push(`using the integrator of another session (pid ${s.pid})`);
@@ -187,8 +187,8 @@ export async function startShell(options: ShellOptions = {}) {
     quitting = true;
     if (poll) clearInterval(poll);
     win.allowClose();
-    // Another session's core is not this app's to stop.
-    if (host.status().kind !== 'attached') await host.stop();
+    // Stops this app's own core only; another session's core is not this app's to stop.
+    await host.stop();
     tray.destroy();
     app.quit();
   }
