@@ -64,12 +64,12 @@ export function registerFirstRunRoutes(app: FastifyInstance, o: { integrator: In
     if (fieldErrors.length) throw new SettingsError(`the connections are not valid: ${fieldErrors.map(formatFieldError).join('; ')}`, fieldErrors);
     const settings = saveSettings(integrator.settings.file, restored.values);
     const check = await runConfigCheck(settings);
-    if (!check.ok) {
+    if (!check.ok && !body.anyway) {
       logger.info({ failed: check.items.filter((i) => !i.ok).map((i) => i.item) }, 'first-run connections saved; the configuration check failed');
       return { started: false, check };
     }
     fs.rmSync(firstRunMarker(dir()), { force: true });
-    logger.info('first run complete: starting on the saved connections');
+    logger.info({ checksPassed: check.ok }, 'first run complete: starting on the saved connections');
     void integrator.restart('first run complete').catch((err) => logger.error({ err: userMessage(err) }, 'restart after the first run failed'));
     return { started: true, check };
   });

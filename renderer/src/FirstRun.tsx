@@ -28,12 +28,12 @@ export function FirstRunPage({ initial }: { initial: FirstRunStatus }) {
     }
   };
 
-  const start = async () => {
+  const start = async (anyway = false) => {
     setError(null);
     setResult(null);
     setBusy('start');
     try {
-      const r = await api.firstRunStart(form);
+      const r = await api.firstRunStart({ ...form, anyway });
       setResult(r);
       if (r.started) setFirstRun({ ...initial, ...form, pending: false });
     } catch (err) {
@@ -78,7 +78,14 @@ export function FirstRunPage({ initial }: { initial: FirstRunStatus }) {
             <span data-testid="first-run-error">{error}</span>
           </Notice>
         )}
-        {result && !result.started && <Notice tone="warn">Some checks failed: fix the connections (or the settings on the Advanced tab later) and try again.</Notice>}
+        {result && !result.started && (
+          <Notice tone="warn">
+            Some checks failed: fix the connections and try again, or start anyway and fix the rest on the Advanced tab.{' '}
+            <button type="button" disabled={busy !== null} onClick={() => void start(true)}>
+              Start anyway
+            </button>
+          </Notice>
+        )}
         {result && (
           <ul className="check-list" data-testid="first-run-check">
             {result.check.items.map((i) => (
