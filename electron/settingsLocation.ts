@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { defaultSettings } from '../core/contracts/settings.schema.js';
 import { writeSettingsFile } from '../core/settings/settingsFile.js';
-import { FIRST_RUN_MARKER } from '../core/admin/firstRun.js';
+import { markFirstRun } from '../core/settings/firstRunMarker.js';
 
 export interface SettingsLocationInput {
   env: NodeJS.ProcessEnv;
@@ -44,9 +44,7 @@ export function shellConfigPath(o: SettingsLocationInput): string {
  */
 export function ensureSettings(file: string): boolean {
   if (fs.existsSync(file)) return false;
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, FIRST_RUN_MARKER), `${new Date().toISOString()}\n`);
+  markFirstRun(path.dirname(file));
   writeSettingsFile(file, defaultSettings());
   return true;
 }

@@ -8,7 +8,7 @@ import { app, dialog, session, shell as desktop, utilityProcess } from 'electron
 import { PACKAGE_ROOT } from '../core/packageRoot.js';
 import { createAdminClient, type AdminClient } from './adminClient.js';
 import type { BackoffPolicy } from './backoff.js';
-import { CoreHost, type CoreStatus, type ForkCore } from './coreHost.js';
+import { CoreHost, type CoreStatus } from './coreHost.js';
 import { applyStartAtLogin } from './loginItem.js';
 import { secureSession, type AdminTarget } from './security.js';
 import { ensureSettings, shellConfigPath } from './settingsLocation.js';
@@ -67,7 +67,7 @@ export async function startShell(options: ShellOptions = {}) {
   if (app.isPackaged || store.get('startAtLogin') !== null) loginItem();
 
   const host = new CoreHost({
-    fork: utilityProcess.fork as unknown as ForkCore,
+    fork: (modulePath, args, forkOptions) => utilityProcess.fork(modulePath, args, forkOptions),
     entry: path.join(root, 'dist', 'electron', 'coreEntry.cjs'),
     settingsFile,
     foreground: store.get('foreground'),

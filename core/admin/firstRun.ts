@@ -1,6 +1,7 @@
 // The admin routes of the first-run page. A fresh install of the tray app writes default settings and the
-// marker file below; until the admin has given connections that pass the configuration check, the UI shows
-// the first-run page. `integrator demo init` and hand-written settings have no marker: no first-run page.
+// first-run mark (core/settings/firstRunMarker.ts); until the admin has given connections that pass the
+// configuration check (or chose to start anyway), the UI shows the first-run page. `integrator demo init` and
+// hand-written settings have no mark: no first-run page.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -14,16 +15,9 @@ import { userMessage } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { Integrator } from '../worker/integrator.js';
 import { redactSettingsForUi, restoreRedacted } from './settingsSecrets.js';
+import { firstRunMarker, firstRunPending } from '../settings/firstRunMarker.js';
 
-export const FIRST_RUN_MARKER = 'integrator.first-run';
-
-export function firstRunMarker(settingsDir: string): string {
-  return path.join(settingsDir, FIRST_RUN_MARKER);
-}
-
-export function firstRunPending(settingsDir: string): boolean {
-  return fs.existsSync(firstRunMarker(settingsDir));
-}
+export { FIRST_RUN_MARKER } from '../settings/firstRunMarker.js';
 
 export function registerFirstRunRoutes(app: FastifyInstance, o: { integrator: Integrator; logger: Logger }): void {
   const { integrator } = o;
