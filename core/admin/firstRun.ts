@@ -31,9 +31,16 @@ export function registerFirstRunRoutes(app: FastifyInstance, o: { integrator: In
 
   app.get(FIRST_RUN_API.status, async () => status());
 
+  // Only while the first run is pending: afterwards the connections are changed on the Advanced tab, and demo
+  // data never replaces a configured install's connections.
+  const pendingOnly = () => {
+    if (!firstRunPending(dir())) throw new SettingsError('the first run is over: change the connections on the Advanced tab');
+  };
+
   // Demo data beside the settings (in demo/), and the connections pointed at it: the admin can try the
   // product before connecting the real databases.
   app.post(FIRST_RUN_API.demo, async () => {
+    pendingOnly();
     const demoDir = path.join(dir(), 'demo');
     const r = await demoInit({ dir: demoDir, customers: 500, seed: 1, force: true });
     fs.rmSync(r.settings, { force: true });
@@ -43,6 +50,7 @@ export function registerFirstRunRoutes(app: FastifyInstance, o: { integrator: In
   });
 
   app.post(FIRST_RUN_API.status, async (req): Promise<FirstRunResponse> => {
+    pendingOnly();
     const body = FirstRunRequestSchema.parse(req.body ?? {});
     const saved = loadSettings(integrator.settings.file).values;
     const restored = restoreRedacted({ erpDsn: body.erpDsn, webDsn: body.webDsn }, saved);

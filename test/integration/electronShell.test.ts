@@ -485,6 +485,12 @@ describe('tray shell: first start of a fresh install', () => {
       expect(started.body).toMatchObject({ started: true, check: { ok: true } });
       expect(fs.existsSync(path.join(h.userData, FIRST_RUN_MARKER))).toBe(false);
       expect((await api('/api/first-run')).body).toMatchObject({ pending: false });
+      // Afterwards neither route changes the connections any more.
+      const late = await api('/api/first-run/demo', { method: 'POST' });
+      expect(late.status).toBe(409);
+      expect(late.body.error).toMatch(/the first run is over/);
+      expect((await api('/api/first-run', { method: 'POST', body: JSON.stringify({ erpDsn: 'sqlite:x.sqlite', webDsn: 'sqlite:y.sqlite' }) })).status).toBe(409);
+      expect(JSON.parse(fs.readFileSync(file, 'utf8')).erpDsn).toBe('sqlite:demo/erp.sqlite');
       await until('the integrator on the demo data', async () => {
         const s = (await api('/api/status')).body as { state: string; erp: { ok: boolean }; web: { ok: boolean } };
         return s.state === 'running' && s.erp.ok && s.web.ok;
