@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = ['fs', 'path', 'os', 'child_process', 'http', 'https', 'net', 'crypto', 'stream', 'zlib', 'url', 'util', 'events', 'worker_threads'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'release/**', 'integrator-data/**', 'coverage/**', 'renderer/dist/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'renderer/dist/**', 'out/**', 'release/**', 'integrator-data/**', 'coverage/**', 'renderer/dist/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -43,7 +43,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js', '**/*.cjs'],
+    // CommonJS: the preload (sandboxed preloads are CommonJS) and the core process's entry.
+    files: ['**/*.js', '**/*.cjs', '**/*.cts'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

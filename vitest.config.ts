@@ -8,7 +8,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default', './test/helpers/plainSummaryReporter.ts'],
-    // The browser tests (test/e2e) need renderer/dist; this builds it when it is missing or stale.
-    globalSetup: ['test/e2e/buildUi.ts'],
+    // Tests run the compiled build (dist/) and the built UI (renderer/dist): rebuilt here when stale.
+    globalSetup: ['test/buildBeforeTests.ts'],
+    // electron-store imports `electron`: run it through vitest so the main-process tests' mock reaches it.
+    server: { deps: { inline: ['electron-store'] } },
   },
 });

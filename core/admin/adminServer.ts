@@ -31,6 +31,7 @@ import { logFile, type Logger } from '../logging/logger.js';
 import { listConversions, listRuns, tailLog } from './queries.js';
 import { getCustomer, listCustomers } from '../customers/customerList.js';
 import { CSP, DEFAULT_UI_DIR, resolveUiFile } from './static.js';
+import { registerFirstRunRoutes } from './firstRun.js';
 
 export interface AdminServerOptions {
   integrator: Integrator;
@@ -187,6 +188,8 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
   });
 
   app.get(API.status, async () => integrator.status());
+
+  registerFirstRunRoutes(app, { integrator, logger });
 
   // Secrets never travel to the UI: see settingsSecrets.ts for how they survive a round trip.
   app.get(API.settings, async () => redactSettingsForUi(integrator.saved().values));

@@ -1,9 +1,9 @@
 // Serves the built UI (renderer/dist) with a strict CSP; a plain page says so when the UI is not built.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../packageRoot.js';
 
-export const DEFAULT_UI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../renderer/dist');
+export const DEFAULT_UI_DIR = path.join(PACKAGE_ROOT, 'renderer', 'dist');
 
 export const CSP = [
   "default-src 'none'",

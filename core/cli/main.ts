@@ -4,20 +4,33 @@ import { SettingsError } from '../settings/settingsFile.js';
 import { DsnError } from '../db/dsn.js';
 import { RetryableError, FatalError } from '../errors.js';
 import { VERSION } from '../version.js';
-import * as demo from './commands/demo.js';
-import * as settings from './commands/settings.js';
-import * as exportLogs from './commands/exportLogs.js';
-import * as customer from './commands/customer.js';
-import * as checkConfig from './commands/checkConfig.js';
-import * as testPricing from './commands/testPricing.js';
-import * as conversions from './commands/conversions.js';
-import * as send from './commands/send.js';
-import * as run from './commands/run.js';
+type CommandModule = { register(program: Command, ctx: CliContext): void };
 
-/** Each capability registers its own commands here. */
-const COMMANDS: Array<{ register(program: Command, ctx: CliContext): void }> = [demo, settings, customer, exportLogs, checkConfig, testPricing, conversions, send, run];
+/**
+ * Each capability registers its own commands here, by the names it registers. A command line loads only the
+ * module of its command (a quick `settings get` never loads the admin server or the database drivers); help
+ * and unknown names load them all.
+ */
+const COMMANDS: Array<{ names: readonly string[]; load(): Promise<CommandModule> }> = [
+  { names: ['demo'], load: () => import('./commands/demo.js') },
+  { names: ['settings'], load: () => import('./commands/settings.js') },
+  { names: ['customer'], load: () => import('./commands/customer.js') },
+  { names: ['export-logs'], load: () => import('./commands/exportLogs.js') },
+  { names: ['check-config'], load: () => import('./commands/checkConfig.js') },
+  { names: ['test-pricing'], load: () => import('./commands/testPricing.js') },
+  { names: ['process-pending-conversions', 'processpendingcustomerconversionrecords'], load: () => import('./commands/conversions.js') },
+  { names: ['send'], load: () => import('./commands/send.js') },
+  { names: ['run'], load: () => import('./commands/run.js') },
+];
 
-export function buildProgram(ctx: CliContext): Command {
+/** The command modules a command line needs: its command's alone when it names a known one, else all. */
+export async function commandModules(argv: readonly string[]): Promise<CommandModule[]> {
+  const name = argv.find((a) => !a.startsWith('-'));
+  const one = COMMANDS.find((c) => name !== undefined && c.names.includes(name));
+  return Promise.all((one ? [one] : COMMANDS).map((c) => c.load()));
+}
+
+export function buildProgram(ctx: CliContext, modules: readonly CommandModule[]): Command {
   const program = new Command('integrator')
     .description('Keeps customer data flowing between the ERP and the web store database.')
     .version(VERSION, '-V, --version')
@@ -28,7 +41,7 @@ export function buildProgram(ctx: CliContext): Command {
       writeOut: (s) => ctx.io.out(s.replace(/\n$/, '')),
       writeErr: (s) => ctx.io.err(s.replace(/\n$/, '')),
     });
-  for (const c of COMMANDS) c.register(program, ctx);
+  for (const m of modules) m.register(program, ctx);
   return program;
 }
 
@@ -37,9 +50,9 @@ const KNOWN_ERRORS = [CliError, SettingsError, DsnError, RetryableError, FatalEr
 /** Runs the command line; returns the exit code. Errors print one clear line (the stack with --verbose). */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   const ctx = createContext(io);
-  const program = buildProgram(ctx);
   const verbose = argv.includes('--verbose');
   try {
+    const program = buildProgram(ctx, await commandModules(argv));
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {

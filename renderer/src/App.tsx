@@ -7,11 +7,12 @@ import { AdvancedTab } from './tabs/AdvancedTab.js';
 import { CustomersTab } from './tabs/CustomersTab.js';
 import { PricingTab } from './tabs/PricingTab.js';
 import { LogsTab } from './tabs/LogsTab.js';
+import { FirstRunPage } from './FirstRun.js';
 
 function usePolling() {
-  const token = useApp((s) => s.token);
+  const authorised = useApp((s) => s.token !== null || s.shell);
   useEffect(() => {
-    if (!token) return;
+    if (!authorised) return;
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const tick = async () => {
@@ -27,7 +28,7 @@ function usePolling() {
       stopped = true;
       if (timer) clearTimeout(timer);
     };
-  }, [token]);
+  }, [authorised]);
 }
 
 function Unauthorized() {
@@ -61,6 +62,7 @@ export function App() {
   const connectionError = useApp((s) => s.connectionError);
   const status = useApp((s) => s.status);
   const tab = useApp((s) => s.tab);
+  const firstRun = useApp((s) => s.firstRun);
   const setTab = useApp((s) => s.setTab);
   const notice = useApp((s) => s.notice);
   const clearNotice = useApp((s) => s.clearNotice);
@@ -78,6 +80,7 @@ export function App() {
   if (connection === 'unreachable' && !status) return <Unreachable message={connectionError} />;
   if (connection === 'loading' && !status) return <main className="page-message">Connecting to the integrator…</main>;
   if (!status) return <Unreachable message={connectionError} />;
+  if (firstRun?.pending) return <FirstRunPage initial={firstRun} />;
 
   return (
     <div className="app">

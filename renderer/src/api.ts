@@ -19,6 +19,7 @@ import {
   TestPricingResponseSchema,
 } from '../../core/contracts/adminApi.js';
 import type { EventName } from '../../core/contracts/events.js';
+import { FIRST_RUN_API, FirstRunResponseSchema, FirstRunStatusSchema, type FirstRunRequest } from '../../core/contracts/firstRun.js';
 
 /** The status as this UI reads it (the contract carries the worker's availability, retry and error fields). */
 export const UiStatusSchema = StatusSchema;
@@ -123,6 +124,9 @@ export function createApi(opts: ApiOptions) {
     testPricing: (req: { product: string; warehouse: string; customer: string; quantity: number }) =>
       json(TestPricingResponseSchema, API.testPricing, post(req)),
     logsTail: (lines = 200) => json(LogsTailResponseSchema, `${API.logsTail}?lines=${lines}`),
+    firstRun: () => json(FirstRunStatusSchema, FIRST_RUN_API.status),
+    firstRunDemo: () => json(FirstRunStatusSchema, FIRST_RUN_API.demo, post()),
+    firstRunStart: (req: FirstRunRequest) => json(FirstRunResponseSchema, FIRST_RUN_API.status, post(req)),
     exportLogs: async (): Promise<{ blob: Blob; filename: string }> => {
       const res = await raw(API.logsExport);
       const disposition = res.headers.get('Content-Disposition') ?? '';

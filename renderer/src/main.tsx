@@ -1,6 +1,6 @@
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
-import { takeToken, type IntegratorBridge } from './token.js';
+import { inShell, takeToken, type IntegratorBridge } from './token.js';
 import { useApp } from './store.js';
 import './styles.css';
 
@@ -22,6 +22,6 @@ const token = takeToken({
   })(),
   stripHash: () => window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}`),
 });
-useApp.getState().setToken(token);
+useApp.getState().setToken(token, inShell(window.integrator));
 
 createRoot(document.getElementById('root')!).render(<App />);

@@ -2,6 +2,7 @@
 // Tab-local form state stays in the tabs.
 import { create } from 'zustand';
 import type { RunRecord } from '../../core/contracts/events.js';
+import type { FirstRunStatus } from '../../core/contracts/firstRun.js';
 import { ApiError, createApi, type Api, type UiStatus } from './api.js';
 
 export type Status = UiStatus;
@@ -13,6 +14,10 @@ export type NoticeTone = 'ok' | 'bad' | 'info' | 'warn';
 export interface AppState {
   api: Api;
   token: string | null;
+  /** In the tray app's window: the shell authorises the page's requests, the page holds no token. */
+  shell: boolean;
+  /** The first-run page of a fresh install, while it is pending (null until asked). */
+  firstRun: FirstRunStatus | null;
   tab: Tab;
   connection: Connection;
   connectionError: string | null;
@@ -20,7 +25,8 @@ export interface AppState {
   runs: RunRecord[];
   runsError: string | null;
   notice: { tone: NoticeTone; text: string; at: number } | null;
-  setToken(token: string | null): void;
+  setToken(token: string | null, shell?: boolean): void;
+  setFirstRun(firstRun: FirstRunStatus): void;
   setTab(tab: Tab): void;
   refresh(): Promise<void>;
   notify(tone: NoticeTone, text: string): void;
@@ -32,6 +38,8 @@ export interface AppState {
 export const useApp = create<AppState>()((set, get) => ({
   api: createApi({ token: null }),
   token: null,
+  shell: false,
+  firstRun: null,
   tab: 'Status',
   connection: 'loading',
   connectionError: null,
@@ -39,7 +47,8 @@ export const useApp = create<AppState>()((set, get) => ({
   runs: [],
   runsError: null,
   notice: null,
-  setToken: (token) => set({ token, api: createApi({ token }), connection: token ? 'loading' : 'unauthorized' }),
+  setToken: (token, shell = false) => set({ token, shell, api: createApi({ token }), connection: token || shell ? 'loading' : 'unauthorized' }),
+  setFirstRun: (firstRun) => set({ firstRun }),
   // A notice answers something done on the tab it was shown on: it does not follow the admin to another tab.
   setTab: (tab) => set((s) => (s.tab === tab ? {} : { tab, notice: null })),
   notify: (tone, text) => set({ notice: { tone, text, at: Date.now() } }),
@@ -50,14 +59,19 @@ export const useApp = create<AppState>()((set, get) => ({
     return err instanceof Error ? err.message : String(err);
   },
   refresh: async () => {
-    const { api, token } = get();
-    if (!token) {
+    const { api, token, shell } = get();
+    if (!token && !shell) {
       set({ connection: 'unauthorized' });
       return;
     }
     try {
       const status = await api.status();
       set({ status, connection: 'ok', connectionError: null });
+      if (get().firstRun === null) {
+        // An integrator without the first-run route has no first run pending.
+        const firstRun = await api.firstRun().catch(() => ({ pending: false, erpDsn: '', webDsn: '' }));
+        set({ firstRun });
+      }
     } catch (err) {
       const message = get().failure(err);
       if (get().connection === 'ok' || get().connection === 'loading') set({ connection: 'error', connectionError: message });

@@ -1,10 +1,18 @@
-// Where the admin token comes from: the Electron preload bridge, or the `#token=` fragment of the URL that
-// `integrator run` prints. The fragment is stripped at once (it never reaches history, referrers or
-// screenshots) and kept in sessionStorage so a reload of the same tab still works.
+// Where the admin token comes from: the `#token=` fragment of the URL that `integrator run` prints. The
+// fragment is stripped at once (it never reaches history, referrers or screenshots) and kept in sessionStorage
+// so a reload of the same tab still works. In the tray app's window the page holds no token at all: the shell
+// adds it to the page's requests, and its preload only says `shell: true`.
 
 export interface IntegratorBridge {
+  /** The page runs in the tray app's window, whose requests the shell authorises. */
+  shell?: boolean;
+  /** Older shells passed the token itself. */
   token?: string;
-  adminUrl?: string;
+}
+
+/** Whether the page runs in the tray app's window (its requests carry the token without the page holding it). */
+export function inShell(bridge: IntegratorBridge | undefined): boolean {
+  return bridge?.shell === true;
 }
 
 const STORAGE_KEY = 'integrator.token';

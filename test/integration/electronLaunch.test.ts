@@ -13,11 +13,11 @@ describe('tray app launch without the Electron binary', () => {
   const env = { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: empty };
 
   for (const [what, script] of [
-    ['npm run tray (electron/launch.cjs)', 'launch.cjs'],
-    ['the Electron entry run by plain Node (electron/main.cjs)', 'main.cjs'],
+    ['npm run tray (dist/electron/launch.js)', 'launch.js'],
+    ['the Electron entry run by plain Node (dist/electron/main.js)', 'main.js'],
   ] as const) {
     it(`${what} explains and points to integrator run`, () => {
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'electron', script)], { env, encoding: 'utf8', timeout: 20_000 });
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'electron', script)], { env, encoding: 'utf8', timeout: 20_000 });
       expect(r.status).toBe(1);
       expect(r.stderr).toContain('The Electron binary is not installed');
       expect(r.stderr).toContain('npx integrator run --foreground');

@@ -1,11 +1,9 @@
 // Where the Electron binary is, without loading the `electron` package (its index.js downloads the binary
 // when it is missing, which is not possible offline).
-'use strict';
-const fs = require('node:fs');
-const path = require('node:path');
+import fs from 'node:fs';
+import path from 'node:path';
 
-/** @param {string} root @returns {string | null} */
-function electronBinary(root) {
+export function electronBinary(root: string): string | null {
   const pkg = path.join(root, 'node_modules', 'electron');
   try {
     if (process.env.ELECTRON_OVERRIDE_DIST_PATH) {
@@ -20,11 +18,9 @@ function electronBinary(root) {
   }
 }
 
-const NO_BINARY = [
+export const NO_BINARY = [
   'The Electron binary is not installed, so the tray app cannot start here.',
   '(Electron downloads it on first launch: `npx install-electron` on a machine with internet access.)',
   'Run the integrator headless instead:  npx integrator run --foreground',
   'and open the "Admin UI: http://127.0.0.1:<port>/#token=..." link it prints in a browser.',
 ].join('\n');
-
-module.exports = { electronBinary, NO_BINARY };

@@ -1,20 +1,26 @@
 // The tray menu's calls to the core: the same admin API the UI uses, with the per-install token.
+import type { StatusLike } from './trayState.js';
 
-/**
- * @param {{ baseUrl: string, token: string, fetch?: typeof fetch }} o
- */
-export function createAdminClient(o) {
+export interface AdminClient {
+  token: string;
+  baseUrl: string;
+  /** The status, or null when the core does not answer. */
+  status(): Promise<StatusLike | null>;
+  runEvent(event: string, all?: boolean): Promise<{ accepted: boolean; message: string }>;
+  /** The core's answer. */
+  restart(): Promise<string>;
+  exportLogs(): Promise<{ data: Buffer; filename: string }>;
+}
+
+export function createAdminClient(o: { baseUrl: string; token: string; fetch?: typeof fetch }): AdminClient {
   const doFetch = o.fetch ?? fetch;
   const base = o.baseUrl.replace(/\/$/, '');
-  /** @param {string} route @param {RequestInit} [init] */
-  async function call(route, init = {}) {
-    const res = await doFetch(`${base}${route}`, { ...init, headers: { Authorization: `Bearer ${o.token}`, ...(init.headers ?? {}) } });
-    return res;
+  async function call(route: string, init: RequestInit = {}): Promise<Response> {
+    return doFetch(`${base}${route}`, { ...init, headers: { Authorization: `Bearer ${o.token}`, ...((init.headers as Record<string, string>) ?? {}) } });
   }
-  /** @param {Response} res */
-  async function errorOf(res) {
+  async function errorOf(res: Response): Promise<string> {
     try {
-      const body = /** @type {{ error?: string, message?: string }} */ (await res.json());
+      const body = (await res.json()) as { error?: string; message?: string };
       return body.error ?? body.message ?? `${res.status} ${res.statusText}`;
     } catch {
       return `${res.status} ${res.statusText}`;
@@ -22,29 +28,26 @@ export function createAdminClient(o) {
   }
   return {
     token: o.token,
-    /** @returns {Promise<any>} the status, or null when the core does not answer */
+    baseUrl: base,
     async status() {
       try {
         const res = await call('/api/status');
-        return res.ok ? await res.json() : null;
+        return res.ok ? ((await res.json()) as StatusLike) : null;
       } catch {
         return null;
       }
     },
-    /** @param {string} event @param {boolean} [all] @returns {Promise<{ accepted: boolean, message: string }>} */
     async runEvent(event, all = false) {
       const res = await call(`/api/events/${encodeURIComponent(event)}/run${all ? '?all=1' : ''}`, { method: 'POST' });
-      if (res.ok || res.status === 409) return /** @type {{ accepted: boolean, message: string }} */ (await res.json());
+      if (res.ok || res.status === 409) return (await res.json()) as { accepted: boolean; message: string };
       throw new Error(await errorOf(res));
     },
-    /** @returns {Promise<string>} the core's answer */
     async restart() {
       const res = await call('/api/restart', { method: 'POST' });
       if (!res.ok) throw new Error(await errorOf(res));
-      const body = /** @type {{ message?: string }} */ (await res.json().catch(() => ({})));
+      const body = (await res.json().catch(() => ({}))) as { message?: string };
       return body.message ?? 'restarting';
     },
-    /** @returns {Promise<{ data: Buffer, filename: string }>} */
     async exportLogs() {
       const res = await call('/api/logs/export');
       if (!res.ok) throw new Error(await errorOf(res));

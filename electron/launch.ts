@@ -1,12 +1,10 @@
 // `npm run tray`: starts the tray app with the installed Electron binary, or explains how to run headless
 // when the binary is missing (it cannot be downloaded offline).
-'use strict';
-const { spawn } = require('node:child_process');
-const path = require('node:path');
-const { electronBinary, NO_BINARY } = require('./binary.cjs');
+import { spawn } from 'node:child_process';
+import { PACKAGE_ROOT } from '../core/packageRoot.js';
+import { electronBinary, NO_BINARY } from './binary.js';
 
-const root = path.join(__dirname, '..');
-const bin = electronBinary(root);
+const bin = electronBinary(PACKAGE_ROOT);
 if (!bin) {
   process.stderr.write(`${NO_BINARY}\n`);
   process.exit(1);
@@ -14,5 +12,5 @@ if (!bin) {
 // Set even to an empty string, ELECTRON_RUN_AS_NODE would turn the app into plain Node.
 const env = { ...process.env };
 delete env.ELECTRON_RUN_AS_NODE;
-const child = spawn(bin, [root, ...process.argv.slice(2)], { stdio: 'inherit', env });
+const child = spawn(bin, [PACKAGE_ROOT, ...process.argv.slice(2)], { stdio: 'inherit', env });
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
