@@ -1,6 +1,7 @@
 // The settings, declared once. Server, CLI and UI all read this list; nothing else names a setting's
 // label, group, type or default. No node: imports here: the renderer bundles this file.
 import { z } from 'zod';
+import { Cron } from 'croner';
 
 export const SETTING_GROUPS = [
   'General',
@@ -243,28 +244,37 @@ export function defaultSettings(): SettingsValues {
 }
 
 const SCHEDULE_EVERY = /^every\s+(\d+)\s*(s|m|h)$/i;
-const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
-const CRON_RANGES: Array<[number, number]> = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 7]];
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A schedule as the worker runs it; `cron` is the same parsed expression the validator accepted. */
+export type ScheduleSpec = { kind: 'off' } | { kind: 'every'; ms: number } | { kind: 'cron'; expression: string; cron: Cron };
+
+/**
+ * Reads a schedule: "off", "every 15m" (s, m, h) or a five-field cron expression (minute hour day-of-month month
+ * day-of-week, local time). One cron library (croner) both validates and schedules, so a value accepted at save
+ * time is one the worker can run. Returns the reason when the value is not a schedule that can run.
+ */
+export function readSchedule(value: unknown): { spec: ScheduleSpec } | { problem: string } {
+  const v = String(value ?? '').trim();
+  if (v === '' || v.toLowerCase() === 'off') return { spec: { kind: 'off' } };
+  const every = SCHEDULE_EVERY.exec(v);
+  if (every) return Number(every[1]) > 0 ? { spec: { kind: 'every', ms: Number(every[1]) * UNIT_MS[every[2].toLowerCase()] } } : { problem: 'the interval must be greater than 0' };
+  if (v.split(/\s+/).length !== 5) return { problem: 'use "off", "every 15m", or a five-field cron expression (minute hour day month weekday)' };
+  let cron: Cron;
+  try {
+    // Classic cron: when both day fields are restricted, either one matching is enough.
+    cron = new Cron(v, { paused: true, domAndDow: false });
+  } catch (err) {
+    return { problem: `is not a valid cron expression: ${String((err as Error)?.message ?? err).replace(/^CronPattern:\s*/, '')}` };
+  }
+  if (!cron.nextRun()) return { problem: 'never runs: no date matches this cron expression' };
+  return { spec: { kind: 'cron', expression: v, cron } };
+}
 
 /** Why a schedule is not valid, or null. */
 export function scheduleProblem(value: string): string | null {
-  const v = value.trim();
-  if (v === '' || v.toLowerCase() === 'off') return null;
-  const every = SCHEDULE_EVERY.exec(v);
-  if (every) return Number(every[1]) > 0 ? null : 'the interval must be greater than 0';
-  const fields = v.split(/\s+/);
-  if (fields.length !== 5) return 'use "off", "every 15m", or a five-field cron expression (minute hour day month weekday)';
-  for (let i = 0; i < 5; i++) {
-    if (!CRON_FIELD.test(fields[i])) return `cron field ${i + 1} ("${fields[i]}") is not valid`;
-    const [lo, hi] = CRON_RANGES[i];
-    for (const n of fields[i].split(/[^0-9]+/).filter(Boolean)) {
-      const num = Number(n);
-      // Step values (after "/") are not range-checked the same way.
-      if (fields[i].includes(`/${n}`)) continue;
-      if (num < lo || num > hi) return `cron field ${i + 1} value ${num} is outside ${lo}-${hi}`;
-    }
-  }
-  return null;
+  const r = readSchedule(value);
+  return 'problem' in r ? r.problem : null;
 }
 
 /** Splits a comma-separated list setting into trimmed, non-empty items. */

@@ -12,7 +12,7 @@ import { WEB_MIGRATIONS } from '../web/webSchema.js';
 import type { Logger } from '../logging/logger.js';
 import { EVENT_LABELS, EVENT_NAMES, EVENT_SCHEDULE_KEYS, type EventName, type Progress, type RunRecord } from '../contracts/events.js';
 import type { Status } from '../contracts/adminApi.js';
-import type { SettingsValues } from '../contracts/settings.schema.js';
+import { SETTINGS_BY_KEY, type SettingsValues } from '../contracts/settings.schema.js';
 import { loadSettings, diffSettings, type LoadedSettings } from '../settings/settingsFile.js';
 import { EVENTS } from '../events/registry.js';
 import { runEvent, markInterruptedRuns, type RunOutcome } from '../events/runEvent.js';
@@ -179,10 +179,14 @@ export class Integrator extends EventEmitter {
     for (const name of EVENT_NAMES) {
       const text = String(s[EVENT_SCHEDULE_KEYS[name]] ?? 'off');
       let schedule: Schedule;
+      let scheduleError: string | null = null;
       try {
         schedule = parseSchedule(text);
-      } catch {
+      } catch (err) {
+        // A value saved by hand or by an older version: this event stays off, every other one starts.
         schedule = { kind: 'off' };
+        scheduleError = `${userMessage(err)}; ${EVENT_LABELS[name]} is off until ${SETTINGS_BY_KEY.get(EVENT_SCHEDULE_KEYS[name])?.label ?? EVENT_SCHEDULE_KEYS[name]} is fixed`;
+        this.logger.error({ event: name, schedule: text }, scheduleError);
       }
       const previous = this.events.get(name);
       const st: EventState = {
@@ -195,7 +199,7 @@ export class Integrator extends EventEmitter {
         running: null,
         abort: null,
         lastRun: previous?.lastRun ?? this.lastRunsAtStart.get(name) ?? null,
-        lastError: previous?.lastError ?? null,
+        lastError: scheduleError ?? previous?.lastError ?? null,
         attempts: 0,
         retryAt: null,
       };

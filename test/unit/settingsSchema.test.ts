@@ -109,7 +109,20 @@ describe('validation', () => {
     expect(scheduleProblem('*/5 * * * 1-5')).toBeNull();
     expect(scheduleProblem('every 0m')).toMatch(/greater/);
     expect(scheduleProblem('sometimes')).toMatch(/cron/);
-    expect(scheduleProblem('61 * * * *')).toMatch(/outside/);
+    expect(scheduleProblem('61 * * * *')).toMatch(/minute: 61/);
+  });
+
+  it('refuses a schedule that can never run, as the scheduler reads it', () => {
+    // A zero step never advances: the validator must refuse what the scheduler cannot run.
+    expect(scheduleProblem('*/0 * * * *')).toMatch(/stepping: 0/);
+    expect(validateSettings({ customerMasterSchedule: '*/0 * * * *' })).toEqual([
+      { key: 'customerMasterSchedule', label: 'Customer Master Schedule', message: expect.stringMatching(/not a valid cron expression/) },
+    ]);
+    // Every field valid, but no date matches (30 February).
+    expect(scheduleProblem('0 0 30 2 *')).toMatch(/never runs/);
+    expect(scheduleProblem('0 0 29 2 *')).toBeNull();
+    // Seconds and years are not part of a five-field schedule.
+    expect(scheduleProblem('0 */5 * * * *')).toMatch(/five-field/);
   });
 
   it('reads condition codes as letters or a list', () => {

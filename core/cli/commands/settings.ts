@@ -68,6 +68,9 @@ export function register(program: Command, ctx: CliContext): void {
     .action((opts: { config?: string }) => {
       const file = ctx.configPath(opts.config);
       const s = loadSettings(file);
+      if (s.problems.length) {
+        throw new CliError(`settings file ${s.file} has ${s.problems.length === 1 ? 'an invalid value' : `${s.problems.length} invalid values`}: ${s.problems.map(formatFieldError).join('; ')}`);
+      }
       ctx.io.out(`${s.file}: ${SETTINGS.length} settings valid${Object.keys(s.unknown).length ? `; unknown keys kept as they are: ${Object.keys(s.unknown).join(', ')}` : ''}`);
     });
 }
