@@ -160,6 +160,7 @@ export const SettingDefSchema = z.object({
   max: z.number().optional(),
   maxLength: z.number().optional(),
   unit: z.string().optional(),
+  warning: z.string().optional(),
 });
 export const SettingsSchemaResponseSchema = z.object({ groups: z.array(z.string()), settings: z.array(SettingDefSchema) });
 export type SettingsSchemaResponse = z.infer<typeof SettingsSchemaResponseSchema>;

@@ -40,6 +40,8 @@ export interface SettingDef {
   maxLength?: number;
   /** Shown after the input in the UI (e.g. "minutes"). */
   unit?: string;
+  /** Boolean settings: a warning the UI shows and `settings set` prints when the setting is turned on. */
+  warning?: string;
 }
 
 /** Keys fixed by the public contract; they win over the camelCase-of-label rule. */
@@ -114,7 +116,8 @@ export const SETTINGS: readonly SettingDef[] = defs([
   { key: 'nightlyRestartTime', label: 'Nightly Restart Time', group: GENERAL, type: 'time', default: '02:00', used: true,
     help: 'Local time (HH:MM) at which a running integrator restarts and picks up saved settings. Empty: never.' },
   { key: 'autoActivateAllCustomers', label: 'Auto-activate all customers', group: GENERAL, type: 'boolean', default: false, used: true,
-    help: 'Integrate orders and statements for every customer, not only those marked active. Use with caution: this moves a large amount of data.' },
+    help: 'Integrate orders and statements for every customer, not only those marked active. Use with caution: this moves a large amount of data.',
+    warning: 'Auto-activate all customers integrates orders and statements for every customer, not only those marked active. This moves a large amount of data; use with caution.' },
   { key: 'debtorInclusionFilter', label: 'Debtor Inclusion Filter', group: GENERAL, type: 'string', default: '', used: true, maxLength: 2000,
     help: 'Only debtors matching this filter are sent, e.g. "dr_status in (A,H) and rep_code = R01". Empty: every debtor.' },
   { key: 'customerFieldMappings', label: 'Customer Field Mappings', group: GENERAL, type: 'json', default: {}, used: true,

@@ -113,10 +113,10 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
     // The large-data warning appears with the tick and goes with it.
     const auto = page.getByLabel('Auto-activate all customers');
     await auto.check();
-    await page.getByTestId('auto-activate-warning').waitFor();
-    expect(await page.getByTestId('auto-activate-warning').textContent()).toContain('large amount of data');
+    await page.getByTestId('autoActivateAllCustomers-warning').waitFor();
+    expect(await page.getByTestId('autoActivateAllCustomers-warning').textContent()).toContain('large amount of data');
     await auto.uncheck();
-    await page.getByTestId('auto-activate-warning').waitFor({ state: 'detached' });
+    await page.getByTestId('autoActivateAllCustomers-warning').waitFor({ state: 'detached' });
 
     // A bad value: 400 with field errors, shown at the field; nothing saved.
     const httpPort = page.locator('#setting-httpPort');

@@ -59,6 +59,7 @@ export function register(program: Command, ctx: CliContext): void {
       saveSettings(file, { [def.key]: value });
       const shown = redactSettings({ [def.key]: value })[def.key];
       ctx.io.out(`${def.label} (${def.key}) = ${show(shown)}`);
+      if (def.warning && value === true) ctx.io.out(`Warning: ${def.warning}`);
       ctx.io.out(`Saved to ${file}. A running integrator applies it after a restart.${def.used ? '' : ' (Not used by this edition.)'}`);
     });
   settings
