@@ -134,7 +134,7 @@ export const PriceAnswerSchema = z.object({
   warehouse: z.string(),
   quantity: z.number(),
   unitPrice: z.number().nullable(),
-  priceSource: z.enum(['special', 'level', 'base']).nullable(),
+  priceSource: z.enum(['manual', 'special', 'level', 'base']).nullable(),
   available: z.number(),
   onHand: z.number(),
 });
