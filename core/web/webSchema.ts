@@ -1,7 +1,7 @@
 // The web store tables of SPEC 4, as data. Migrations create them on either engine; the customer-code
 // registry (every column a customer conversion renames) is read from the `customerCode` flags here.
 import type { ColumnDef, Migration, TableDef } from '../db/schema.js';
-import { addColumnIfMissing, createIndexSql, createTables } from '../db/schema.js';
+import { addColumnIfMissing, applyColumnDefault, createIndexSql, createTables } from '../db/schema.js';
 
 const code = (name = 'CustomerCode', extra: Partial<ColumnDef> = {}): ColumnDef => ({ name, type: 'text', length: 20, customerCode: true, ...extra });
 const text = (name: string, length: number, extra: Partial<ColumnDef> = {}): ColumnDef => ({ name, type: 'text', length, ...extra });
@@ -31,8 +31,9 @@ export const WEB_TABLES: readonly TableDef[] = [
       at('WebEditedAt'),
       { name: 'PendingErpPush', type: 'bool', nullable: false, default: '0' },
       // Beyond SPEC 4: where the row came from and why it is disabled, so an admin's disable and the
-      // ERP's hold/closed status can be told apart.
-      text('Source', 10, { nullable: false, default: "'ERP'" }),
+      // ERP's hold/closed status can be told apart. A row is the ERP's only when the integrator wrote it from the
+      // ERP (it sets 'ERP' itself); the web store knows nothing of this column, so its rows default to the web.
+      text('Source', 10, { nullable: false, default: "'WEB'" }),
       text('ErpStatus', 1),
       { name: 'DisabledByAdmin', type: 'bool', nullable: false, default: '0' },
       { name: 'CreditLimit', type: 'money' },
@@ -80,7 +81,8 @@ export const WEB_TABLES: readonly TableDef[] = [
       text('Status', 20),
       at('OrderDate'),
       { name: 'Total', type: 'money' },
-      text('Source', 10, { nullable: false, default: "'ERP'" }),
+      // The integrator writes 'ERP' on the orders it brings; an order the web store inserts is the web's.
+      text('Source', 10, { nullable: false, default: "'WEB'" }),
       at('SentToErpAt'),
       { name: 'IsShipped', type: 'bool', nullable: false, default: '0' },
       text('ErpHash', 64),
@@ -180,7 +182,8 @@ export function customerCodeColumns(tables: readonly TableDef[] = WEB_TABLES): A
 
 /**
  * Web migrations. Version ranges keep capabilities apart: 1-9 foundation, 10-19 customer/orders/statements,
- * 20-29 conversions, 30-39 pricing, 40-49 web accounts/CRM, 50-59 the running integrator.
+ * 20-29 conversions, 30-39 pricing, 40-49 web accounts/CRM, 50-59 the running integrator, 70-79 web rows and
+ * the ERP as data of record.
  */
 export const WEB_MIGRATIONS: Migration[] = [
   { version: 1, description: 'web schema', up: (db) => createTables(db, WEB_TABLES) },
@@ -194,6 +197,26 @@ export const WEB_MIGRATIONS: Migration[] = [
       // Codes are looked up by either: numbering checks ErpCode, admin actions accept the web's code.
       await db.exec(createIndexSql(db.kind, 'Customer', ['ErpCode']));
       await db.exec(createIndexSql(db.kind, 'Customer', ['WebCode']));
+    },
+  },
+  {
+    version: 70,
+    description: "web rows are the web's: Customer.Source and SalesOrder.Source default to WEB; rows the integrator never wrote from the ERP become WEB",
+    up: async (db) => {
+      await applyColumnDefault(db, WEB_TABLES_BY_NAME.get('Customer')!, 'Source');
+      await applyColumnDefault(db, WEB_TABLES_BY_NAME.get('SalesOrder')!, 'Source');
+      // The integrator's writes from the ERP leave a mark the web store cannot: Customer Master sets ErpHash and
+      // CreatedAt, a web account that became an ERP debtor keeps WebCode. A row with none of them was inserted by
+      // the web store and took the old default. If a Send All disabled it as "gone from the ERP" (ErpStatus C),
+      // that is undone: it is enabled again unless an admin disabled it.
+      await db.run(
+        `UPDATE [Customer] SET [Source] = 'WEB',
+                [IsDisabled] = CASE WHEN [ErpStatus] = 'C' THEN [DisabledByAdmin] ELSE [IsDisabled] END,
+                [ErpStatus] = CASE WHEN [ErpStatus] = 'C' THEN NULL ELSE [ErpStatus] END
+          WHERE [Source] = 'ERP' AND [ErpHash] IS NULL AND [CreatedAt] IS NULL AND [WebCode] IS NULL`,
+      );
+      // Get Orders stamps every order it brings with its ErpHash.
+      await db.run(`UPDATE [SalesOrder] SET [Source] = 'WEB' WHERE [Source] = 'ERP' AND [ErpHash] IS NULL`);
     },
   },
 ];

@@ -5,6 +5,7 @@ import { runEvent } from '../../core/events/runEvent.js';
 import { createLogger } from '../../core/logging/logger.js';
 import { makeRig, type Rig } from '../helpers/eventRig.js';
 import { checksum, differences, erpCanonical, webCanonical } from '../helpers/customerChecksum.js';
+import { insertWebRows } from '../helpers/webStore.js';
 
 const dir = tmpDir('integrator-cm-');
 
@@ -81,7 +82,11 @@ describe('customer-master', () => {
   });
 
   it('Send All disables (never deletes) ERP customers that left the ERP and leaves WEB customers alone; an admin disable survives', async () => {
-    rig.web.prepare(`INSERT INTO Customer (CustomerCode, Name, Source) VALUES ('WEB-00001', 'Checkout Customer', 'WEB')`).run();
+    // The web store's own customers, inserted as it does: contract columns only.
+    await insertWebRows(rig.web, 'Customer', [
+      { CustomerCode: 'WEB-00001', Name: 'Checkout Customer', ActiveStatus: 'Active', Email: 'buyer@example.net', IsDisabled: 0, PendingErpPush: 1 },
+      { CustomerCode: 'CRM-0900', Name: 'CRM Prospect', ActiveStatus: 'Inactive', Email: 'crm@example.net', IsDisabled: 0, PendingErpPush: 0, CrmStatus: 'NewCRM', Site: 'Melbourne', Phone: '03 9000 0000' },
+    ]);
     rig.web.prepare(`UPDATE Customer SET DisabledByAdmin = 1, IsDisabled = 1 WHERE CustomerCode = 'C00061'`).run();
     rig.erp.prepare(`UPDATE deb_master SET credit_limit = 123, dr_date_last_changed = '2026-11-01T11:00:00Z' WHERE accountcode = 'C00061'`).run();
     rig.erp.prepare(`DELETE FROM name_and_address_master WHERE accountcode = 'C00060'`).run();
@@ -93,7 +98,8 @@ describe('customer-master', () => {
     const all = await rig.run('customer-master', { all: true });
     expect(all.summary.details).toMatchObject({ disabledRemoved: 1 });
     expect(rig.web.prepare(`SELECT IsDisabled, ErpStatus FROM Customer WHERE CustomerCode = 'C00060'`).get()).toEqual({ IsDisabled: 1, ErpStatus: 'C' });
-    expect(rig.web.prepare(`SELECT IsDisabled, Source FROM Customer WHERE CustomerCode = 'WEB-00001'`).get()).toEqual({ IsDisabled: 0, Source: 'WEB' });
+    expect(rig.web.prepare(`SELECT IsDisabled, Source, ErpStatus FROM Customer WHERE CustomerCode = 'WEB-00001'`).get()).toEqual({ IsDisabled: 0, Source: 'WEB', ErpStatus: null });
+    expect(rig.web.prepare(`SELECT IsDisabled, Source, ErpStatus, CrmStatus FROM Customer WHERE CustomerCode = 'CRM-0900'`).get()).toEqual({ IsDisabled: 0, Source: 'WEB', ErpStatus: null, CrmStatus: 'NewCRM' });
     expect(rig.web.prepare(`SELECT IsDisabled FROM Customer WHERE CustomerCode = 'C00061'`).pluck().get()).toBe(1);
     const web = webCanonical(rig.webFile, `[Source] = 'ERP' AND [CustomerCode] <> 'C00060'`);
     expect(checksum(web)).toBe(checksum(erpCanonical(rig.erpFile)));

@@ -11,6 +11,7 @@ import { customerCodeColumns } from '../../core/web/webSchema.js';
 import type { SettingsValues } from '../../core/contracts/settings.schema.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { count, openDemo, putErpCustomersOnWeb, silentLogger, type DemoPair } from '../helpers/webDemo.js';
+import { insertWebRows } from '../helpers/webStore.js';
 
 const dir = tmpDir('integrator-webacc-');
 const open: DemoPair[] = [];
@@ -128,6 +129,39 @@ describe('web-accounts event', () => {
     expect(await count(p.web, `SELECT [NextValue] AS n FROM [NumberingSequence] WHERE [Name] = 'WEB-#####'`)).toBe(2);
   });
 
+  it('a customer the web store inserts with contract columns only is the web\'s: sent to the ERP, approvable as a CRM customer, never disabled', async () => {
+    const p = await demo('contract-rows');
+    await insertWebRows(p.web, 'Customer', [
+      { CustomerCode: 'B2C-0500', Name: 'Contract Buyer', ActiveStatus: 'Active', Email: 'contract.buyer@example.net', IsDisabled: 0, PendingErpPush: 1 },
+      { CustomerCode: 'CRM-0500', Name: 'Contract Prospect', ActiveStatus: 'Inactive', Email: 'prospect@example.net', IsDisabled: 0, PendingErpPush: 0, CrmStatus: 'NewCRM', Site: 'Sydney', Phone: '02 9000 0500' },
+    ]);
+    await insertWebRows(p.web, 'CustomerAddress', [{ CustomerCode: 'B2C-0500', AddressType: '00', Name: 'Contract Buyer', Street: '1 Web St', Suburb: 'Carlton', State: 'VIC', Postcode: '3053', Country: 'Australia' }]);
+    await insertWebRows(p.web, 'SalesOrder', [{ OrderNo: 'W500001', CustomerCode: 'B2C-0500', Status: 'Submitted', OrderDate: '2026-11-01T10:00:00Z', Total: 12, Source: 'WEB' }]);
+
+    // Customer Master Send All: the web's rows are not the ERP's to disable.
+    const all = await runEvent('customer-master', { all: true }, deps(p));
+    expect(all.status, all.error).toBe('Succeeded');
+    expect(await p.web.all(`SELECT [CustomerCode], [IsDisabled], [ErpStatus] FROM [Customer] WHERE [CustomerCode] IN ('B2C-0500', 'CRM-0500') ORDER BY 1`)).toEqual([
+      { CustomerCode: 'B2C-0500', IsDisabled: 0, ErpStatus: null },
+      { CustomerCode: 'CRM-0500', IsDisabled: 0, ErpStatus: null },
+    ]);
+
+    // web-accounts sends the B2C account to the ERP with its order.
+    const out = await run(p);
+    expect(out.status, out.error).toBe('Succeeded');
+    const code = (await p.web.get<{ CustomerCode: string }>(`SELECT [CustomerCode] FROM [Customer] WHERE [WebCode] = 'B2C-0500'`))?.CustomerCode;
+    expect(code).toMatch(/^WEB-\d{5}$/);
+    expect(await p.erp.get(`SELECT [dr_name], [email] FROM [deb_master] WHERE [accountcode] = @c`, { c: code! })).toEqual({ dr_name: 'Contract Buyer', email: 'contract.buyer@example.net' });
+    expect(await p.erp.get(`SELECT [accountcode] FROM [sales_order] WHERE [so_order_no] = 'W500001'`)).toEqual({ accountcode: code });
+    expect(await count(p.web, `SELECT [PendingErpPush] AS n FROM [Customer] WHERE [CustomerCode] = @c`, { c: code! })).toBe(0);
+
+    // The CRM customer goes through release and approval.
+    const ctx = { webDb: p.web, erpDb: async () => p.erp, settings: p.settings, logger: silentLogger, now: () => T0 };
+    await CUSTOMER_ACTIONS.release.run(ctx, 'CRM-0500');
+    expect(await CUSTOMER_ACTIONS.approve.run(ctx, 'CRM-0500')).toBe('Authorisation for Customer, Contract Prospect, has been successful.');
+    expect(await getCustomer(p.web, 'CRM-0500')).toMatchObject({ crmStatus: 'Approved', activeStatus: 'Active', site: 'Sydney', source: 'ERP' });
+  });
+
   it('books a guest order to the ERP debtor with its email, else to the guest customer, once', async () => {
     const p = await demo('guest');
     const known = (await p.erp.get<{ accountcode: string; email: string }>(`SELECT [accountcode], [email] FROM [deb_master] WHERE [dr_status] = 'A' AND [accountcode] LIKE 'C%' ORDER BY [accountcode] DESC`))!;
@@ -184,9 +218,9 @@ describe('web-accounts event', () => {
     const p = await demo('exhaust', { customerNumberingSequence: 'WB-#' });
     await p.erp.run(`INSERT INTO [deb_master] ([accountcode], [dr_name], [dr_status]) VALUES ('WB-8', 'Made in the ERP', 'A')`);
     await p.web.upsert('NumberingSequence', ['Name'], [{ Name: 'WB-#', NextValue: 8 }]);
-    await p.web.insertMany('Customer', [
-      { CustomerCode: 'B2C-0003', Name: 'Third Buyer', Email: 'third@example.net', Source: 'WEB' },
-      { CustomerCode: 'B2C-0004', Name: 'Fourth Buyer', Email: 'fourth@example.net', Source: 'WEB' },
+    await insertWebRows(p.web, 'Customer', [
+      { CustomerCode: 'B2C-0003', Name: 'Third Buyer', Email: 'third@example.net', PendingErpPush: 1 },
+      { CustomerCode: 'B2C-0004', Name: 'Fourth Buyer', Email: 'fourth@example.net', PendingErpPush: 1 },
     ]);
     const out = await run(p);
     expect(out.status).toBe('Failed');
@@ -324,6 +358,63 @@ describe('web schema migration 40', () => {
   });
 });
 
+describe('web schema migration 70', () => {
+  it("an existing database keeps every row: the ERP's stay the ERP's, rows the web store inserted become the web's, a wrongly disabled one comes back", async () => {
+    const { openDb } = await import('../../core/db/openDb.js');
+    const { createTables, migrate } = await import('../../core/db/schema.js');
+    const { WEB_MIGRATIONS, WEB_TABLES } = await import('../../core/web/webSchema.js');
+    const db = await openDb(`sqlite:${dir}/pre-70-web.sqlite`, { create: true });
+    // The schema as it was: Source defaulted to ERP on Customer and SalesOrder.
+    const old = WEB_TABLES.map((t) => ({ ...t, columns: t.columns.map((c) => (c.name === 'Source' && (t.name === 'Customer' || t.name === 'SalesOrder') ? { ...c, default: "'ERP'" } : c)) }));
+    await migrate(db, [
+      { version: 1, description: 'web schema', up: (tx) => createTables(tx, old) },
+      WEB_MIGRATIONS.find((m) => m.version === 40)!,
+    ]);
+    // What the integrator wrote from the ERP: Customer Master rows (ErpHash, CreatedAt), one since gone from the
+    // ERP (hash cleared, closed), a web account that became an ERP debtor (WebCode).
+    await db.insertMany('Customer', [
+      { CustomerCode: 'C00001', Name: 'Sent by Customer Master', Source: 'ERP', ErpHash: 'abc', ErpStatus: 'A', IsDisabled: 0, CreatedAt: '2026-01-01T00:00:00Z', WebCode: null },
+      { CustomerCode: 'C00002', Name: 'Gone from the ERP', Source: 'ERP', ErpHash: null, ErpStatus: 'C', IsDisabled: 1, CreatedAt: '2026-01-01T00:00:00Z', WebCode: null },
+      { CustomerCode: 'WEB-00001', Name: 'Became a debtor', Source: 'ERP', ErpHash: null, ErpStatus: 'A', IsDisabled: 0, CreatedAt: null, WebCode: 'B2C-0001' },
+    ]);
+    // What the web store inserted (contract columns only): they took the old default, and a Send All disabled two.
+    await insertWebRows(db, 'Customer', [
+      { CustomerCode: 'B2C-0009', Name: 'Waiting Buyer', ActiveStatus: 'Active', Email: 'w@example.net', IsDisabled: 0, PendingErpPush: 1 },
+      { CustomerCode: 'CRM-0009', Name: 'Swept Prospect', ActiveStatus: 'Inactive', IsDisabled: 0, PendingErpPush: 0, CrmStatus: 'Released', Site: 'Sydney' },
+      { CustomerCode: 'CRM-0010', Name: 'Disabled by an admin', ActiveStatus: 'Inactive', IsDisabled: 0, PendingErpPush: 0, CrmStatus: 'NewCRM' },
+    ]);
+    await db.run(`UPDATE [Customer] SET [IsDisabled] = 1, [ErpStatus] = 'C' WHERE [CustomerCode] IN ('CRM-0009', 'CRM-0010')`);
+    await db.run(`UPDATE [Customer] SET [DisabledByAdmin] = 1 WHERE [CustomerCode] = 'CRM-0010'`);
+    await db.insertMany('SalesOrder', [{ OrderNo: 'S1', CustomerCode: 'C00001', Source: 'ERP', ErpHash: 'h1' }]);
+    await insertWebRows(db, 'SalesOrder', [{ OrderNo: 'W9', CustomerCode: 'B2C-0009', Status: 'Submitted', Total: 5 }]);
+    // The web store's own trigger and view on Customer survive the upgrade.
+    await db.exec(`CREATE TABLE [WebAudit] ([Code] TEXT); CREATE TRIGGER [web_audit] AFTER INSERT ON [Customer] BEGIN INSERT INTO [WebAudit] VALUES (NEW.[CustomerCode]); END; CREATE VIEW [ActiveCustomers] AS SELECT [CustomerCode] FROM [Customer] WHERE [ActiveStatus] = 'Active'`);
+
+    expect(await migrate(db, WEB_MIGRATIONS)).toContain(70);
+    expect(await db.all(`SELECT [CustomerCode], [Source], [IsDisabled], [ErpStatus], [CrmStatus] FROM [Customer] ORDER BY [CustomerCode]`)).toEqual([
+      { CustomerCode: 'B2C-0009', Source: 'WEB', IsDisabled: 0, ErpStatus: null, CrmStatus: null },
+      { CustomerCode: 'C00001', Source: 'ERP', IsDisabled: 0, ErpStatus: 'A', CrmStatus: null },
+      { CustomerCode: 'C00002', Source: 'ERP', IsDisabled: 1, ErpStatus: 'C', CrmStatus: null },
+      { CustomerCode: 'CRM-0009', Source: 'WEB', IsDisabled: 0, ErpStatus: null, CrmStatus: 'Released' },
+      { CustomerCode: 'CRM-0010', Source: 'WEB', IsDisabled: 1, ErpStatus: null, CrmStatus: 'NewCRM' },
+      { CustomerCode: 'WEB-00001', Source: 'ERP', IsDisabled: 0, ErpStatus: 'A', CrmStatus: null },
+    ]);
+    expect(await db.all(`SELECT [OrderNo], [Source] FROM [SalesOrder] ORDER BY [OrderNo]`)).toEqual([
+      { OrderNo: 'S1', Source: 'ERP' },
+      { OrderNo: 'W9', Source: 'WEB' },
+    ]);
+    // From now on a row the web store inserts is the web's; its trigger, view and the indexes are still there.
+    await insertWebRows(db, 'Customer', [{ CustomerCode: 'B2C-0010', Name: 'New Buyer', ActiveStatus: 'Active', IsDisabled: 0, PendingErpPush: 1 }]);
+    expect(await db.get(`SELECT [Source] FROM [Customer] WHERE [CustomerCode] = 'B2C-0010'`)).toEqual({ Source: 'WEB' });
+    expect(await db.all(`SELECT [Code] FROM [WebAudit]`)).toEqual([{ Code: 'B2C-0010' }]);
+    expect(await db.all(`SELECT [CustomerCode] FROM [ActiveCustomers] ORDER BY 1`)).toEqual([{ CustomerCode: 'B2C-0009' }, { CustomerCode: 'B2C-0010' }]);
+    const indexes = (await db.all<{ name: string }>(`SELECT [name] FROM [sqlite_master] WHERE [type] = 'index' AND [tbl_name] = 'Customer' AND [sql] IS NOT NULL ORDER BY 1`)).map((r) => r.name);
+    expect(indexes).toEqual(expect.arrayContaining(['IX_Customer_ActiveStatus', 'IX_Customer_CrmStatus_Site', 'IX_Customer_Email', 'IX_Customer_ErpCode', 'IX_Customer_WebCode']));
+    expect(await migrate(db, WEB_MIGRATIONS)).toEqual([]);
+    await db.close();
+  });
+});
+
 describe('customer list for the CRM approval screen', () => {
   it('filters by Site and status, searches, pages, and finds an approved customer by its CRM code', async () => {
     const p = await demo('list');
@@ -331,10 +422,10 @@ describe('customer list for the CRM approval screen', () => {
     expect(await codes({ site: 'Melbourne', crmStatus: 'Released' })).toEqual(['CRM-0002', 'CRM-0003']);
     expect(await codes({ site: 'Sydney', crmStatus: 'NewCRM' })).toEqual(['CRM-0004']);
     expect(await codes({ search: 'bondi' })).toEqual(['CRM-0004']);
-    await p.web.insertMany('Customer', [
-      { CustomerCode: 'B2C-0100', Name: 'Cafe 100% Organic', Source: 'WEB' },
-      { CustomerCode: 'B2C-0101', Name: 'Cafe 1000 Things', Source: 'WEB' },
-      { CustomerCode: 'B2C-0102', Name: 'Cafe_Bar', Source: 'WEB' },
+    await insertWebRows(p.web, 'Customer', [
+      { CustomerCode: 'B2C-0100', Name: 'Cafe 100% Organic' },
+      { CustomerCode: 'B2C-0101', Name: 'Cafe 1000 Things' },
+      { CustomerCode: 'B2C-0102', Name: 'Cafe_Bar' },
     ]);
     expect(await codes({ search: '100%' })).toEqual(['B2C-0100']);
     expect(await codes({ search: 'e_B' })).toEqual(['B2C-0102']);
