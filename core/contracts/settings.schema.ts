@@ -124,6 +124,8 @@ export const SETTINGS: readonly SettingDef[] = defs([
     help: 'Overrides of the ERP -> web field map, as a JSON object {"WebColumn": "erp_column"}, e.g. {"Phone": "fax"}.' },
   { key: 'webEditableFields', label: 'Web Editable Fields', group: GENERAL, type: 'list', default: 'Email,Phone', used: true,
     help: 'Customer fields that may be edited on the web; edits reach the ERP with the customer\'s first order after the edit.' },
+  { key: 'offerDebtorMatchesByEmail', label: 'Offer Debtor Matches By Email', group: GENERAL, type: 'boolean', default: false, used: true,
+    help: 'A web account whose email is an existing ERP debtor\'s waits on the Customers tab until an admin links it to that debtor or creates a new one. Off: every web account gets a new debtor; none is ever linked by email alone.' },
   { key: 'customerClass', label: 'Customer Class', group: GENERAL, type: 'string', default: 'WEB', used: true, maxLength: 10,
     help: 'Customer class (ERP terms code) given to debtors created from web accounts.' },
   { key: 'guestCustomer', label: 'Guest Customer', group: GENERAL, type: 'string', default: 'GUEST', used: true, maxLength: 20,

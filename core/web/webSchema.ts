@@ -43,6 +43,10 @@ export const WEB_TABLES: readonly TableDef[] = [
       // rows move to it, and the code the web created it under (kept so either code finds the customer).
       text('ErpCode', 20),
       text('WebCode', 20),
+      // Migration 71: the ERP debtor whose email a web account has, offered to an admin (Offer Debtor Matches By
+      // Email), and the admin's answer: Link (to that debtor) or New (a debtor of its own).
+      text('EmailMatch', 20),
+      text('EmailMatchDecision', 10),
     ],
     primaryKey: ['CustomerCode'],
     indexes: [['ActiveStatus'], ['CrmStatus', 'Site'], ['Email']],
@@ -217,6 +221,14 @@ export const WEB_MIGRATIONS: Migration[] = [
       );
       // Get Orders stamps every order it brings with its ErpHash.
       await db.run(`UPDATE [SalesOrder] SET [Source] = 'WEB' WHERE [Source] = 'ERP' AND [ErpHash] IS NULL`);
+    },
+  },
+  {
+    version: 71,
+    description: 'web accounts by email wait for an admin: Customer.EmailMatch, Customer.EmailMatchDecision',
+    up: async (db) => {
+      await addColumnIfMissing(db, WEB_TABLES_BY_NAME.get('Customer')!, 'EmailMatch');
+      await addColumnIfMissing(db, WEB_TABLES_BY_NAME.get('Customer')!, 'EmailMatchDecision');
     },
   },
 ];

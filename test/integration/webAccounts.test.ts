@@ -12,6 +12,8 @@ import type { SettingsValues } from '../../core/contracts/settings.schema.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { count, openDemo, putErpCustomersOnWeb, silentLogger, type DemoPair } from '../helpers/webDemo.js';
 import { insertWebRows } from '../helpers/webStore.js';
+import { runConfigCheck } from '../../core/customers/checkConfig.js';
+import { loadSettings } from '../../core/settings/settingsFile.js';
 
 const dir = tmpDir('integrator-webacc-');
 const open: DemoPair[] = [];
@@ -82,37 +84,42 @@ describe('numbering templates', () => {
 });
 
 describe('web-accounts event', () => {
-  it('creates ERP debtors for web accounts, matches on email, moves every web row, sends the orders', async () => {
+  it('creates ERP debtors for web accounts, never linking one to a debtor by email alone, moves every web row, sends the orders', async () => {
     const p = await demo('main');
     const matchedEmail = (await p.web.get<{ Email: string }>(`SELECT [Email] FROM [Customer] WHERE [CustomerCode] = 'B2C-0002'`))!.Email;
     const matchedCode = (await p.erp.get<{ accountcode: string }>(`SELECT [accountcode] FROM [deb_master] WHERE [email] = @e`, { e: matchedEmail }))!.accountcode;
+    const matchedBefore = await p.erp.get(`SELECT * FROM [deb_master] WHERE [accountcode] = @c`, { c: matchedCode });
     const debtorsBefore = await count(p.erp, `SELECT COUNT(*) AS n FROM [deb_master]`);
 
     const out = await run(p);
     expect(out.status, out.error).toBe('Succeeded');
-    expect(out.summary.details).toMatchObject({ accountsCreated: 1, accountsMatchedByEmail: 1, ordersSent: 3, guestOrders: 1, ordersWaitingForAccount: 1 });
+    expect(out.summary.details).toMatchObject({ accountsCreated: 2, ordersSent: 3, guestOrders: 1, ordersWaitingForAccount: 1 });
+    expect(out.summary.details?.accountsLinked).toBeUndefined();
 
-    // A new debtor for the new account, from the sequence, with its address as a location; none for the match.
-    expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [deb_master]`)).toBe(debtorsBefore + 1);
+    // A new debtor for each account, from the sequence, with its address as a location. B2C-0002 registered with
+    // the email of an existing debtor: that alone links nothing (anyone can type an email address).
+    expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [deb_master]`)).toBe(debtorsBefore + 2);
     const deb = await p.erp.get<Record<string, unknown>>(`SELECT * FROM [deb_master] WHERE [accountcode] = 'WEB-00001'`);
     expect(deb).toMatchObject({ dr_name: 'Jordan Lee', dr_status: 'A', terms_code: 'WEB', email: 'jordan.lee@example.net' });
     expect(await p.erp.all(`SELECT [na_type], [suburb] FROM [name_and_address_master] WHERE [accountcode] = 'WEB-00001'`)).toEqual([{ na_type: '00', suburb: 'Prahran' }]);
-    expect(await count(p.web, `SELECT [NextValue] AS n FROM [NumberingSequence] WHERE [Name] = 'WEB-#####'`)).toBe(2);
+    expect(await count(p.web, `SELECT [NextValue] AS n FROM [NumberingSequence] WHERE [Name] = 'WEB-#####'`)).toBe(3);
+    expect(await p.erp.get(`SELECT * FROM [deb_master] WHERE [accountcode] = @c`, { c: matchedCode })).toEqual(matchedBefore);
 
     // Every web row follows the customer to its ERP code; nothing is left under the web code.
     for (const { table, column } of customerCodeColumns()) {
       expect(await count(p.web, `SELECT COUNT(*) AS n FROM [${table}] WHERE [${column}] IN ('B2C-0001', 'B2C-0002')`), table).toBe(0);
     }
     expect(await p.web.get(`SELECT [Source], [WebCode], [ErpStatus] FROM [Customer] WHERE [CustomerCode] = 'WEB-00001'`)).toEqual({ Source: 'ERP', WebCode: 'B2C-0001', ErpStatus: 'A' });
-    expect(await p.web.get(`SELECT [Source], [WebCode] FROM [Customer] WHERE [CustomerCode] = @c`, { c: matchedCode })).toEqual({ Source: 'ERP', WebCode: 'B2C-0002' });
+    expect(await p.web.get(`SELECT [Source], [WebCode] FROM [Customer] WHERE [CustomerCode] = 'WEB-00002'`)).toEqual({ Source: 'ERP', WebCode: 'B2C-0002' });
+    expect(await count(p.web, `SELECT COUNT(*) AS n FROM [Customer] WHERE [CustomerCode] = @c`, { c: matchedCode })).toBe(0);
     expect(await p.web.all(`SELECT [UserId] FROM [UserCustomer] WHERE [CustomerCode] = 'WEB-00001'`)).toEqual([{ UserId: 'jordan.lee' }]);
     expect(await p.web.all(`SELECT [AddressType] FROM [CustomerAddress] WHERE [CustomerCode] = 'WEB-00001'`)).toEqual([{ AddressType: '00' }]);
 
-    // Orders: on the new debtor, on the matched debtor, the guest order on the guest customer; the CRM order waits.
+    // Orders: on the new debtors, the guest order on the guest customer; the CRM order waits.
     const erpOrders = await p.erp.all(`SELECT [so_order_no], [accountcode] FROM [sales_order] WHERE [so_order_no] LIKE 'W%' ORDER BY [so_order_no]`);
     expect(erpOrders).toEqual([
       { so_order_no: 'W000001', accountcode: 'WEB-00001' },
-      { so_order_no: 'W000002', accountcode: matchedCode },
+      { so_order_no: 'W000002', accountcode: 'WEB-00002' },
       { so_order_no: 'W000003', accountcode: 'GUEST' },
     ]);
     expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [sales_order_line] WHERE [so_order_no] = 'W000003'`)).toBe(3);
@@ -124,9 +131,56 @@ describe('web-accounts event', () => {
     const again = await run(p);
     expect(again.status).toBe('Succeeded');
     expect(again.summary.written).toBe(0);
-    expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [deb_master]`)).toBe(debtorsBefore + 1);
+    expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [deb_master]`)).toBe(debtorsBefore + 2);
     expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [sales_order] WHERE [so_order_no] LIKE 'W%'`)).toBe(3);
-    expect(await count(p.web, `SELECT [NextValue] AS n FROM [NumberingSequence] WHERE [Name] = 'WEB-#####'`)).toBe(2);
+    expect(await count(p.web, `SELECT [NextValue] AS n FROM [NumberingSequence] WHERE [Name] = 'WEB-#####'`)).toBe(3);
+  });
+
+  it('with email matches offered, an account whose email is a debtor\'s waits for an admin: Link to the debtor, or Create new debtor', async () => {
+    const p = await demo('offer', { offerDebtorMatchesByEmail: true });
+    const email = (await p.web.get<{ Email: string }>(`SELECT [Email] FROM [Customer] WHERE [CustomerCode] = 'B2C-0002'`))!.Email;
+    const debtor = (await p.erp.get<{ accountcode: string; dr_name: string }>(`SELECT [accountcode], [dr_name] FROM [deb_master] WHERE [email] = @e`, { e: email }))!;
+    // A second self-registered account with another debtor's email (a stranger typing it): it waits too.
+    const other = (await p.erp.get<{ accountcode: string; email: string }>(`SELECT [accountcode], [email] FROM [deb_master] WHERE [dr_status] = 'A' AND [accountcode] <> @c AND [accountcode] LIKE 'C%' ORDER BY [accountcode]`, { c: debtor.accountcode }))!;
+    await insertWebRows(p.web, 'Customer', [{ CustomerCode: 'B2C-0666', Name: 'mallory', ActiveStatus: 'Active', Email: other.email.toUpperCase(), IsDisabled: 0, PendingErpPush: 1 }]);
+    await insertWebRows(p.web, 'WebUser', [{ UserId: 'mallory', Email: other.email.toUpperCase(), IsDisabled: 0 }]);
+    await insertWebRows(p.web, 'UserCustomer', [{ UserId: 'mallory', CustomerCode: 'B2C-0666', IsDefault: 1 }]);
+    const mallorysCustomers = async () => (await p.web.all<{ CustomerCode: string }>(`SELECT [CustomerCode] FROM [UserCustomer] WHERE [UserId] = 'mallory'`)).map((r) => r.CustomerCode);
+    const debtorsBefore = await count(p.erp, `SELECT COUNT(*) AS n FROM [deb_master]`);
+
+    const out = await run(p);
+    expect(out.status, out.error).toBe('Succeeded');
+    expect(out.summary.details).toMatchObject({ accountsCreated: 1, accountsWaitingForConfirmation: 2 });
+    expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [deb_master]`)).toBe(debtorsBefore + 1);
+    // They wait, shown as such, their orders with them; nothing moved to the debtors.
+    expect(await getCustomer(p.web, 'B2C-0002')).toMatchObject({ customerCode: 'B2C-0002', source: 'WEB', emailMatch: debtor.accountcode });
+    expect(await getCustomer(p.web, 'B2C-0666')).toMatchObject({ customerCode: 'B2C-0666', source: 'WEB', emailMatch: other.accountcode });
+    expect(await p.erp.get(`SELECT [so_order_no] FROM [sales_order] WHERE [so_order_no] = 'W000002'`)).toBeUndefined();
+    expect(await mallorysCustomers()).toEqual(['B2C-0666']);
+    const again = await run(p);
+    expect(again.summary.details).toMatchObject({ accountsWaitingForConfirmation: 2 });
+    const check = await runConfigCheck({ ...loadSettings(p.demo.settings), values: p.settings });
+    expect(check.items.find((i) => i.item === 'Web accounts by email')).toEqual({
+      item: 'Web accounts by email',
+      ok: true,
+      message: 'matches offered (Offer Debtor Matches By Email (offerDebtorMatchesByEmail)): 2 web accounts wait for an admin to link each to the matching debtor or create a new one (Customers tab)',
+    });
+    expect(again.summary.written).toBe(0);
+
+    // The admin confirms the one that is the debtor's own...
+    const ctx = { webDb: p.web, erpDb: async () => p.erp, settings: p.settings, logger: silentLogger, now: () => T0 };
+    expect(await CUSTOMER_ACTIONS.link.run(ctx, 'B2C-0002')).toBe(`Web account B2C-0002 is linked to ERP debtor ${debtor.accountcode} (${debtor.dr_name}).`);
+    expect(await getCustomer(p.web, 'B2C-0002')).toMatchObject({ customerCode: debtor.accountcode, source: 'ERP', emailMatch: null });
+    // ...and gives the other a debtor of its own.
+    expect(await CUSTOMER_ACTIONS['create-new'].run(ctx, 'B2C-0666')).toBe('Web account B2C-0666 is new ERP debtor WEB-00002.');
+    expect(await getCustomer(p.web, 'B2C-0666')).toMatchObject({ customerCode: 'WEB-00002', source: 'ERP', emailMatch: null });
+    expect(await p.erp.get(`SELECT [dr_name] FROM [deb_master] WHERE [accountcode] = 'WEB-00002'`)).toEqual({ dr_name: 'mallory' });
+    expect(await mallorysCustomers()).toEqual(['WEB-00002']);
+    // Nothing waits any more; the linked account's order now goes to its debtor.
+    await expect(CUSTOMER_ACTIONS.link.run(ctx, 'CRM-0001')).rejects.toThrow(/customer CRM-0001 \(Yarra Valley Cafe Supplies\) has no debtor match waiting for confirmation/);
+    const last = await run(p);
+    expect(last.summary.details?.accountsWaitingForConfirmation).toBeUndefined();
+    expect(await p.erp.get(`SELECT [accountcode] FROM [sales_order] WHERE [so_order_no] = 'W000002'`)).toEqual({ accountcode: debtor.accountcode });
   });
 
   it('a customer the web store inserts with contract columns only is the web\'s: sent to the ERP, approvable as a CRM customer, never disabled', async () => {
@@ -208,9 +262,9 @@ describe('web-accounts event', () => {
     // The rerun finishes: one debtor, one number, every row moved.
     const ok = await run(p);
     expect(ok.status, ok.error).toBe('Succeeded');
-    expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [deb_master] WHERE [accountcode] LIKE 'WEB-%'`)).toBe(1);
+    expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [deb_master] WHERE [accountcode] LIKE 'WEB-%'`)).toBe(2);
     expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [name_and_address_master] WHERE [accountcode] = 'WEB-00001'`)).toBe(1);
-    expect(await count(p.web, `SELECT [NextValue] AS n FROM [NumberingSequence]`)).toBe(2);
+    expect(await count(p.web, `SELECT [NextValue] AS n FROM [NumberingSequence]`)).toBe(3);
     expect(await count(p.web, `SELECT COUNT(*) AS n FROM [SalesOrder] WHERE [CustomerCode] = 'WEB-00001' AND [SentToErpAt] IS NOT NULL`)).toBe(1);
   });
 
@@ -228,10 +282,10 @@ describe('web-accounts event', () => {
     // WB-8 belonged to the ERP: the first account got WB-9, the others wait; the ERP's debtor is untouched.
     expect(await p.erp.get(`SELECT [dr_name] FROM [deb_master] WHERE [accountcode] = 'WB-8'`)).toEqual({ dr_name: 'Made in the ERP' });
     expect(await p.web.get(`SELECT [WebCode] FROM [Customer] WHERE [CustomerCode] = 'WB-9'`)).toEqual({ WebCode: 'B2C-0001' });
-    expect(await count(p.web, `SELECT COUNT(*) AS n FROM [Customer] WHERE [CustomerCode] IN ('B2C-0003', 'B2C-0004') AND [Source] = 'WEB' AND [ErpCode] IS NULL`)).toBe(2);
-    // The email-matched account still went through; orders of the created and matched accounts were sent.
-    expect(await count(p.web, `SELECT COUNT(*) AS n FROM [Customer] WHERE [WebCode] = 'B2C-0002' AND [Source] = 'ERP'`)).toBe(1);
-    expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [sales_order] WHERE [so_order_no] IN ('W000001', 'W000002', 'W000003')`)).toBe(3);
+    expect(await count(p.web, `SELECT COUNT(*) AS n FROM [Customer] WHERE [CustomerCode] IN ('B2C-0002', 'B2C-0003', 'B2C-0004') AND [Source] = 'WEB' AND [ErpCode] IS NULL`)).toBe(3);
+    // The created account's order and the guest order were sent; the waiting account's order waits with it.
+    expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [sales_order] WHERE [so_order_no] IN ('W000001', 'W000003')`)).toBe(2);
+    expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [sales_order] WHERE [so_order_no] = 'W000002'`)).toBe(0);
     const again = await run(p);
     expect(again.error).toMatch(/exhausted/);
     expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [deb_master] WHERE [accountcode] LIKE 'WB-%'`)).toBe(2);
