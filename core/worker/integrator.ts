@@ -16,6 +16,7 @@ import { SETTINGS_BY_KEY, type SettingsValues } from '../contracts/settings.sche
 import { loadSettings, diffSettings, type LoadedSettings } from '../settings/settingsFile.js';
 import { EVENTS } from '../events/registry.js';
 import { runEvent, markInterruptedRuns, type RunOutcome } from '../events/runEvent.js';
+import { LAST_RUN_STATE } from '../events/customerMaster.js';
 import { emptySummary } from '../events/types.js';
 import { isRetryable, userMessage } from '../errors.js';
 import { SERVICES, type RunningService, type Service, type TestPricingRequest } from './service.js';
@@ -83,6 +84,13 @@ const EXCLUSIVE: Partial<Record<EventName, EventName[]>> = {
   'customer-master': ['conversions'],
   conversions: ['customer-master'],
 };
+
+/**
+ * Events that work on the customers Customer Master brings. On a web database where Customer Master has never
+ * finished, their scheduled runs wait for its first run, so the first start gives what running the events one
+ * after another gives, however the schedules fall.
+ */
+const NEED_CUSTOMERS: readonly EventName[] = ['orders', 'statements', 'web-accounts', 'conversions'];
 
 /** The IntegrationRun mode, named as runEvent names it. */
 const runMode = (name: EventName, all: boolean) => (name === 'customer-master' || name === 'orders' ? (all ? 'SendAll' : 'SendChanged') : all ? 'All' : 'Changed');
@@ -252,6 +260,8 @@ export class Integrator extends EventEmitter {
 
   private serviceDbs: Db[] = [];
   private lastRunsAtStart = new Map<string, RunRecord>();
+  /** No Customer Master run has finished on this web database yet (see NEED_CUSTOMERS). */
+  private firstCustomerMasterPending = false;
 
   private async openWeb(create = false): Promise<Db> {
     return openDb(String(this.applied.webDsn), { baseDir: this.settingsValue.dir, create });
@@ -269,6 +279,7 @@ export class Integrator extends EventEmitter {
         const ghosts = await markInterruptedRuns(web, this.now());
         if (ghosts) this.logger.warn({ runs: ghosts }, 'runs left unfinished by a previous process were marked Failed');
         this.lastRunsAtStart = new Map((await lastRunPerEvent(web)).map((r) => [r.event, r]));
+        this.firstCustomerMasterPending = !(await web.get(`SELECT [Key] FROM [IntegrationState] WHERE [Key] = @key`, { key: LAST_RUN_STATE }));
       } finally {
         await web.close();
       }
@@ -401,7 +412,7 @@ export class Integrator extends EventEmitter {
     if (this.stateValue !== 'running' || !st) return { accepted: false, event: name, message: `the integrator is ${this.stateValue}`, done: null, runId: null };
     if (st.running) return { accepted: false, event: name, message: `${label} is already running`, done: null, runId: null };
     if (!EVENTS[name]) return { accepted: false, event: name, message: `${label} is not available in this edition`, done: null, runId: null };
-    const blocker = this.blockedBy(name);
+    const blocker = this.blockedBy(name, 'manual');
     if (blocker) return { accepted: false, event: name, message: `${label} waits: ${EVENT_LABELS[blocker]} is running and includes its work`, done: null, runId: null };
     const done = this.launch(st, { all: options.all ?? false }, 'manual');
     const runId = new Promise<number | null>((resolve) => {
@@ -519,6 +530,11 @@ export class Integrator extends EventEmitter {
       error: outcome.error ?? null,
       details: outcome.summary.details ?? null,
     };
+    // The wait ends with the first Customer Master that finished, or that failed for a reason a retry will not
+    // mend (bad settings): the other events then run as scheduled rather than never.
+    if (name === 'customer-master' && (outcome.status === 'Succeeded' || outcome.status === 'Partial' || (outcome.status === 'Failed' && !outcome.retryable))) {
+      this.firstCustomerMasterPending = false;
+    }
     if (outcome.status === 'Failed') {
       st.lastError = outcome.error ?? 'failed';
       if (outcome.retryable && this.stateValue === 'running') {
@@ -538,8 +554,13 @@ export class Integrator extends EventEmitter {
     return outcome;
   }
 
-  private blockedBy(name: EventName): EventName | null {
+  private blockedBy(name: EventName, trigger: 'schedule' | 'manual' = 'schedule'): EventName | null {
     for (const other of EXCLUSIVE[name] ?? []) if (this.events.get(other)?.running) return other;
+    // An admin's Run now is the admin's order; a schedule waits for the first Customer Master.
+    if (trigger === 'schedule' && this.firstCustomerMasterPending && NEED_CUSTOMERS.includes(name)) {
+      const cm = this.events.get('customer-master');
+      if (EVENTS['customer-master'] && cm && cm.schedule.kind !== 'off') return 'customer-master';
+    }
     return null;
   }
 
