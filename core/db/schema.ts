@@ -3,7 +3,7 @@
 import type { Db, DbKind } from './db.js';
 import { q } from './db.js';
 
-export type ColumnType = 'text' | 'int' | 'money' | 'qty' | 'bool' | 'datetime' | 'id';
+export type ColumnType = 'text' | 'int' | 'bigint' | 'money' | 'qty' | 'bool' | 'datetime' | 'id';
 
 export interface ColumnDef {
   name: string;
@@ -49,6 +49,9 @@ function columnSql(kind: DbKind, c: ColumnDef, table: TableDef): string {
       break;
     case 'qty':
       type = kind === 'sqlite' ? 'REAL' : 'DECIMAL(19,4)';
+      break;
+    case 'bigint':
+      type = kind === 'sqlite' ? 'INTEGER' : 'BIGINT';
       break;
   }
   const nullable = c.nullable === false || table.primaryKey.includes(c.name) ? ' NOT NULL' : '';

@@ -1,7 +1,8 @@
 // The web store tables of SPEC 4, as data. Migrations create them on either engine; the customer-code
 // registry (every column a customer conversion renames) is read from the `customerCode` flags here.
 import type { ColumnDef, Migration, TableDef } from '../db/schema.js';
-import { addColumnIfMissing, applyColumnDefault, createIndexSql, createTables } from '../db/schema.js';
+import { addColumnIfMissing, applyColumnDefault, createIndexSql, createTableSql, createTables } from '../db/schema.js';
+import type { Db } from '../db/db.js';
 
 const code = (name = 'CustomerCode', extra: Partial<ColumnDef> = {}): ColumnDef => ({ name, type: 'text', length: 20, customerCode: true, ...extra });
 const text = (name: string, length: number, extra: Partial<ColumnDef> = {}): ColumnDef => ({ name, type: 'text', length, ...extra });
@@ -164,6 +165,13 @@ export const WEB_TABLES: readonly TableDef[] = [
     indexes: [['Event', 'StartedAt']],
   },
   {
+    // What Customer Master last wrote from the ERP, as the row versions it left (migration 72): a web edit of an
+    // ERP-owned field shows as a Customer or CustomerAddress row version past these, without reading the rows.
+    name: 'CustomerErpWrite',
+    columns: [code(), { name: 'CustomerVersion', type: 'bigint', nullable: false, default: '0' }, { name: 'AddressVersion', type: 'bigint', nullable: false, default: '0' }],
+    primaryKey: ['CustomerCode'],
+  },
+  {
     // Checkpoints and watermarks of the events (e.g. the last Send Changed stamp, a run's resume key).
     name: 'IntegrationState',
     columns: [text('Key', 100), text('Value', 4000), at('UpdatedAt')],
@@ -178,6 +186,54 @@ export const WEB_TABLES: readonly TableDef[] = [
 ];
 
 export const WEB_TABLES_BY_NAME: ReadonlyMap<string, TableDef> = new Map(WEB_TABLES.map((t) => [t.name, t]));
+
+/** Tables whose rows carry a RowVersion that changes on every insert and update, by anyone. */
+export const VERSIONED_TABLES = ['Customer', 'CustomerAddress'] as const;
+
+/**
+ * A RowVersion column on Customer and CustomerAddress that the database itself moves on every insert and update,
+ * whoever writes: SQL Server's rowversion (read as a BIGINT), emulated on SQLite by triggers drawing from one
+ * clock. On SQLite deleting an address moves its customer's version too.
+ */
+export async function addRowVersions(db: Db): Promise<void> {
+  for (const table of VERSIONED_TABLES) {
+    const columns = await db.columns(table);
+    if (db.kind === 'mssql') {
+      if (columns.includes('RowVersion')) continue;
+      // One rowversion column per table: use the web store's own when it has one.
+      const own = await db.get<{ name: string }>(`SELECT c.[name] FROM sys.columns c WHERE c.[object_id] = OBJECT_ID(@t) AND c.[system_type_id] = 189`, { t: table });
+      const stamp = own?.name ?? 'RowStamp';
+      if (!own) await db.exec(`ALTER TABLE [${table}] ADD [RowStamp] rowversion`);
+      await db.exec(`ALTER TABLE [${table}] ADD [RowVersion] AS CAST([${stamp.replace(/]/g, ']]')}] AS BIGINT)`);
+      continue;
+    } else {
+      await db.exec(`CREATE TABLE IF NOT EXISTS [RowVersionClock] ([Id] INTEGER PRIMARY KEY, [Value] INTEGER NOT NULL); INSERT OR IGNORE INTO [RowVersionClock] ([Id], [Value]) VALUES (1, 0)`);
+      if (!columns.includes('RowVersion')) await db.exec(`ALTER TABLE [${table}] ADD COLUMN [RowVersion] INTEGER NOT NULL DEFAULT 0`);
+      const tick = `UPDATE [RowVersionClock] SET [Value] = [Value] + 1 WHERE [Id] = 1;`;
+      const clock = `(SELECT [Value] FROM [RowVersionClock] WHERE [Id] = 1)`;
+      await db.exec(
+        // A write that sets the version itself (the integrator's, from the same clock) is left as it is.
+        `CREATE TRIGGER IF NOT EXISTS [TR_${table}_RowVersion_Insert] AFTER INSERT ON [${table}] FOR EACH ROW WHEN NEW.[RowVersion] = 0 BEGIN ${tick} UPDATE [${table}] SET [RowVersion] = ${clock} WHERE rowid = NEW.rowid; END;
+         CREATE TRIGGER IF NOT EXISTS [TR_${table}_RowVersion_Update] AFTER UPDATE ON [${table}] FOR EACH ROW WHEN NEW.[RowVersion] = OLD.[RowVersion] BEGIN ${tick} UPDATE [${table}] SET [RowVersion] = ${clock} WHERE rowid = NEW.rowid; END;`,
+      );
+      if (table === 'CustomerAddress') {
+        await db.exec(
+          `CREATE TRIGGER IF NOT EXISTS [TR_CustomerAddress_RowVersion_Delete] AFTER DELETE ON [CustomerAddress] FOR EACH ROW BEGIN ${tick} UPDATE [Customer] SET [RowVersion] = ${clock} WHERE [CustomerCode] = OLD.[CustomerCode]; END;`,
+        );
+      }
+    }
+    await db.exec(createIndexSql(db.kind, table, ['RowVersion']));
+  }
+}
+
+/** The first row version not yet given out: rows written from now on have this version or a later one. */
+export async function rowVersionSnapshot(db: Db): Promise<number> {
+  const r =
+    db.kind === 'mssql'
+      ? await db.get<{ v: number | string }>(`SELECT CAST(MIN_ACTIVE_ROWVERSION() AS BIGINT) AS [v]`)
+      : await db.get<{ v: number }>(`SELECT [Value] + 1 AS [v] FROM [RowVersionClock] WHERE [Id] = 1`);
+  return Number(r?.v ?? 0);
+}
 
 /** Every (table, column) that holds a customer code. A table added with a `customerCode` column is covered. */
 export function customerCodeColumns(tables: readonly TableDef[] = WEB_TABLES): Array<{ table: string; column: string }> {
@@ -229,6 +285,14 @@ export const WEB_MIGRATIONS: Migration[] = [
     up: async (db) => {
       await addColumnIfMissing(db, WEB_TABLES_BY_NAME.get('Customer')!, 'EmailMatch');
       await addColumnIfMissing(db, WEB_TABLES_BY_NAME.get('Customer')!, 'EmailMatchDecision');
+    },
+  },
+  {
+    version: 72,
+    description: 'ERP data of record in every run: RowVersion on Customer and CustomerAddress, CustomerErpWrite',
+    up: async (db) => {
+      await addRowVersions(db);
+      for (const sql of createTableSql(db.kind, WEB_TABLES_BY_NAME.get('CustomerErpWrite')!)) await db.exec(sql);
     },
   },
 ];

@@ -5,7 +5,7 @@ import { runEvent } from '../../core/events/runEvent.js';
 import { createLogger } from '../../core/logging/logger.js';
 import { makeRig, type Rig } from '../helpers/eventRig.js';
 import { checksum, differences, erpCanonical, webCanonical } from '../helpers/customerChecksum.js';
-import { insertWebRows } from '../helpers/webStore.js';
+import { insertWebRows, updateWebRow } from '../helpers/webStore.js';
 
 const dir = tmpDir('integrator-cm-');
 
@@ -78,6 +78,38 @@ describe('customer-master', () => {
     const all = await rig.run('customer-master', { all: true });
     expect(all.summary.details).toMatchObject({ webEditsOverwritten: 1 });
     expect(rig.web.prepare(`SELECT PendingErpPush FROM Customer WHERE CustomerCode = 'C00051'`).pluck().get()).toBe(0);
+    expectWebEqualsErp(rig);
+  });
+
+  it('Send Changed puts back web edits of ERP-owned fields and addresses, and leaves a pending edit of an editable field', async () => {
+    const erpOf = (code: string) => rig.erp.prepare(`SELECT dr_name, rep_code, terms_code, credit_limit FROM deb_master WHERE accountcode = ?`).get(code) as Record<string, unknown>;
+    const before = erpOf('C00080');
+    const street = rig.web.prepare(`SELECT Street FROM CustomerAddress WHERE CustomerCode = 'C00081' AND AddressType = '00'`).pluck().get();
+    const delivery = rig.web.prepare(`SELECT AddressType FROM CustomerAddress WHERE CustomerCode = 'C00083' AND AddressType <> '00' LIMIT 1`).pluck().get() as string;
+    expect(delivery).toBeDefined();
+    // The web store edits as it may: contract columns of its rows, nothing of the integrator's.
+    await updateWebRow(rig.webDb, 'Customer', { CustomerCode: 'C00080' }, { Name: 'Renamed On The Web', RepCode: 'R99', TermsCode: 'CASH' });
+    await updateWebRow(rig.webDb, 'CustomerAddress', { CustomerCode: 'C00081', AddressType: '00' }, { Street: '1 Web Edit Lane' });
+    await insertWebRows(rig.web, 'CustomerAddress', [{ CustomerCode: 'C00082', AddressType: '42', Name: 'Added on the web', Street: '2 Web St', Suburb: 'Carlton', State: 'VIC', Postcode: '3053', Country: 'Australia' }]);
+    await rig.webDb.run(`DELETE FROM [CustomerAddress] WHERE [CustomerCode] = 'C00083' AND [AddressType] = @t`, { t: delivery });
+    // Email is a Web Editable Field: the edit waits for the customer's next order, ERP-owned Name does not.
+    await updateWebRow(rig.webDb, 'Customer', { CustomerCode: 'C00084' }, { Email: 'new@web.example', PendingErpPush: 1, WebEditedAt: '2026-11-01T08:00:00Z', Name: 'Also Renamed' });
+
+    const out = await rig.run('customer-master');
+    expect(out.status, out.error).toBe('Succeeded');
+    expect(out.summary.details).toMatchObject({ webEditsUndone: 5 });
+    expect(out.summary.details?.webEditsUndoneCustomers).toEqual(['C00080', 'C00081', 'C00082', 'C00083', 'C00084']);
+    const web80 = rig.web.prepare(`SELECT Name, RepCode, TermsCode FROM Customer WHERE CustomerCode = 'C00080'`).get();
+    expect(web80).toEqual({ Name: before.dr_name, RepCode: before.rep_code, TermsCode: before.terms_code });
+    expect(rig.web.prepare(`SELECT Street FROM CustomerAddress WHERE CustomerCode = 'C00081' AND AddressType = '00'`).pluck().get()).toBe(street);
+    expect(rig.web.prepare(`SELECT COUNT(*) FROM CustomerAddress WHERE CustomerCode = 'C00082' AND AddressType = '42'`).pluck().get()).toBe(0);
+    expect(rig.web.prepare(`SELECT COUNT(*) FROM CustomerAddress WHERE CustomerCode = 'C00083' AND AddressType = ?`).pluck().get(delivery)).toBe(1);
+    expect(rig.web.prepare(`SELECT Name, Email, PendingErpPush FROM Customer WHERE CustomerCode = 'C00084'`).get()).toEqual({ Name: erpOf('C00084').dr_name, Email: 'new@web.example', PendingErpPush: 1 });
+    // Nothing left to put back; the ERP's own changes still arrive as before.
+    const again = await rig.run('customer-master');
+    expect(again.summary).toMatchObject({ written: 0 });
+    expect(again.summary.details).toMatchObject({ webEditsUndone: 0 });
+    await updateWebRow(rig.webDb, 'Customer', { CustomerCode: 'C00084' }, { Email: rig.erp.prepare(`SELECT email FROM deb_master WHERE accountcode = 'C00084'`).pluck().get() as string, PendingErpPush: 0 });
     expectWebEqualsErp(rig);
   });
 

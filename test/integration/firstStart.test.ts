@@ -36,7 +36,7 @@ function snapshot(webFile: string, erpFile: string) {
           `SELECT CustomerCode, Name, ActiveStatus, CrmStatus, Site, TermsCode, RepCode, PriceCode, Email, Phone, IsDisabled, PendingErpPush, Source, ErpStatus, WebCode FROM Customer ORDER BY CustomerCode`,
         )
         .all(),
-      addresses: web.prepare(`SELECT * FROM CustomerAddress ORDER BY CustomerCode, AddressType`).all(),
+      addresses: web.prepare(`SELECT CustomerCode, AddressType, Name, Street, Suburb, State, Postcode, Country FROM CustomerAddress ORDER BY CustomerCode, AddressType`).all(),
       orders: web.prepare(`SELECT OrderNo, CustomerCode, Status, Source, IsShipped, SentToErpAt IS NOT NULL AS Sent FROM SalesOrder ORDER BY OrderNo`).all(),
       users: web.prepare(`SELECT * FROM UserCustomer ORDER BY UserId, CustomerCode`).all(),
       statements: web.prepare(`SELECT CustomerCode, COUNT(*) AS n FROM StatementLine GROUP BY CustomerCode ORDER BY CustomerCode`).all(),
