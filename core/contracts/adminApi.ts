@@ -163,6 +163,7 @@ export const SettingDefSchema = z.object({
   maxLength: z.number().optional(),
   unit: z.string().optional(),
   warning: z.string().optional(),
+  formerLabels: z.array(z.string()).optional(),
 });
 export const SettingsSchemaResponseSchema = z.object({ groups: z.array(z.string()), settings: z.array(SettingDefSchema) });
 export type SettingsSchemaResponse = z.infer<typeof SettingsSchemaResponseSchema>;

@@ -42,6 +42,8 @@ export interface SettingDef {
   unit?: string;
   /** Boolean settings: a warning the UI shows and `settings set` prints when the setting is turned on. */
   warning?: string;
+  /** Labels it had before: `settings set` by label still finds it. */
+  formerLabels?: string[];
 }
 
 /** Keys fixed by the public contract; they win over the camelCase-of-label rule. */
@@ -154,7 +156,7 @@ export const SETTINGS: readonly SettingDef[] = defs([
   // Other Settings, in the order of the Advanced tab.
   unusedText('Alternate Product Category Field', OTHER),
   unusedText('Alternate Sort Code', OTHER),
-  { key: 'invalidConditionCodes', label: 'Invalid Condition Codes', group: OTHER, type: 'string', default: 'DIYNT', used: true, maxLength: 100,
+  { key: 'invalidConditionCodes', label: 'Invalid Condition Codes (default: DIYNT)', formerLabels: ['Invalid Condition Codes'], group: OTHER, type: 'string', default: 'DIYNT', used: true, maxLength: 100,
     help: 'Stock condition codes that make a product unavailable. Each letter is a code (DIYNT), or separate longer codes with commas.' },
   { key: 'defaultCountry', label: 'Default Country', group: OTHER, type: 'string', default: 'Australia', used: true, maxLength: 60,
     help: 'Country given to addresses the ERP leaves without one.' },
@@ -166,7 +168,7 @@ export const SETTINGS: readonly SettingDef[] = defs([
   unusedText('Order Integration Multiline Query', OTHER),
   { key: 'liveCallCompressionThresholdBytes', label: 'Live Call Compression Threshold (bytes)', group: OTHER, type: 'integer', default: 1024, min: 0, max: 100_000_000, used: true, unit: 'bytes',
     help: 'Live pricing responses larger than this are gzip-compressed when the caller accepts it.' },
-  { key: 'getNewOrdersTimeoutMinutes', label: 'Get New Orders Timeout (minutes)', group: OTHER, type: 'integer', default: 0, min: 0, max: 1440, used: true, unit: 'minutes (0 = no timeout)',
+  { key: 'getNewOrdersTimeoutMinutes', label: 'Get New Orders Timeout', formerLabels: ['Get New Orders Timeout (minutes)'], group: OTHER, type: 'integer', default: 0, min: 0, max: 1440, used: true, unit: 'minutes (0 = no timeout)',
     help: 'A Get Orders run stops (and resumes next time) after this many minutes. 0: no timeout.' },
   unusedFlag('Check Invoice Reprints', OTHER),
   { label: 'Check Statement Reprints', group: OTHER, type: 'boolean', default: false, used: true,
@@ -226,7 +228,7 @@ export const SETTINGS: readonly SettingDef[] = defs([
     help: 'Address the pricing and ERP listeners bind to. Keep 127.0.0.1 unless the web server runs on another machine.' },
   { key: 'listenerApiKey', label: 'Listener API Key', group: LIVE, type: 'secret', default: '', used: true,
     help: 'When set, every live pricing request must carry it in the X-Api-Key header.' },
-  { key: 'erpPollingIntervalMins', label: 'ERP Polling Interval (mins)', group: LIVE, type: 'integer', default: 5, min: 1, max: 1440, used: true, unit: 'mins',
+  { key: 'erpPollingIntervalMins', label: 'ERP Polling Interval', formerLabels: ['ERP Polling Interval (mins)'], group: LIVE, type: 'integer', default: 5, min: 1, max: 1440, used: true, unit: 'mins',
     help: 'The price cache is refreshed from the ERP this often.' },
 ]);
 
@@ -237,7 +239,7 @@ export function findSetting(keyOrLabel: string): SettingDef | undefined {
   const direct = SETTINGS_BY_KEY.get(keyOrLabel);
   if (direct) return direct;
   const wanted = keyOrLabel.trim().toLowerCase();
-  return SETTINGS.find((s) => s.label.toLowerCase() === wanted);
+  return SETTINGS.find((s) => s.label.toLowerCase() === wanted) ?? SETTINGS.find((s) => s.formerLabels?.some((l) => l.toLowerCase() === wanted));
 }
 
 export type SettingsValues = Record<string, unknown>;

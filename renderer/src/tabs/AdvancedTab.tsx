@@ -5,6 +5,7 @@ import { ApiError, type FieldErrorItem } from '../api.js';
 import { Empty, Loading, Notice } from '../components.js';
 import { changedSettings, groupSettings, toFormValues, type FormValue, type FormValues } from '../settingsForm.js';
 import { useApp } from '../store.js';
+import { TestPricingForm } from '../TestPricing.js';
 
 type Def = z.infer<typeof SettingDefSchema>;
 
@@ -210,6 +211,11 @@ export function AdvancedTab() {
               />
             ))}
           </div>
+          {group === 'Live Pricing/Availability' && (
+            <div className="group-extra">
+              <TestPricingForm compact />
+            </div>
+          )}
         </fieldset>
       ))}
       <div className="form-actions sticky">
