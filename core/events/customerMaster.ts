@@ -368,19 +368,21 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
   if (failures.length) details.failures = failures.slice(0, MAX_FAILURES_KEPT).map((f) => ({ code: f.code, reason: f.reason.length > 200 ? `${f.reason.slice(0, 199)}…` : f.reason }));
 
   if (!summary.incomplete) {
-    if (!options.all) {
-      // Send All rewrote every customer; Send Changed puts back web edits of ERP-owned fields made since the last run.
-      const from = await web.getState(DRIFT_STATE);
-      if (from !== undefined && Number.isFinite(Number(from))) {
-        ctx.progress('web edits', 0, null);
-        const restored = await restoreWebEdits(ctx, erp, web, Number(from), { plan, mapOptions, columns, batchSize });
-        summary.written += restored.length;
-        details.webEditsUndone = restored.length;
-        if (restored.length) details.webEditsUndoneCustomers = restored.slice(0, MAX_FAILURES_KEPT);
-      }
+    // Web edits of ERP-owned fields since the last look: since the previous run (Send Changed), or since this Send
+    // All began (it rewrote everything before, but the web may have edited a row after it was written). The next
+    // run looks from the snapshot taken here, so what is examined now is not examined again.
+    const saved = await web.getState(DRIFT_STATE);
+    const savedFrom = saved !== undefined && Number.isFinite(Number(saved)) ? Number(saved) : undefined;
+    const from = options.all && !resumedFrom ? versionAtStart : (savedFrom ?? (options.all ? versionAtStart : undefined));
+    const next = await web.rowVersionSnapshot();
+    if (from !== undefined) {
+      ctx.progress('web edits', 0, null);
+      const restored = await restoreWebEdits(ctx, erp, web, from, { plan, mapOptions, columns, batchSize });
+      summary.written += restored.length;
+      details.webEditsUndone = restored.length;
+      if (restored.length) details.webEditsUndoneCustomers = restored.slice(0, MAX_FAILURES_KEPT);
     }
-    // A resumed Send All did not rewrite what its first part wrote: the next Send Changed still looks from before it.
-    if (!resumedFrom) await web.setState(DRIFT_STATE, String(versionAtStart), ctx.now().toISOString());
+    await web.setState(DRIFT_STATE, String(next), ctx.now().toISOString());
     if (options.all) {
       ctx.progress('removed debtors', 0, null);
       details.disabledRemoved = await disableRemoved(erp, web, batchSize, ctx.now().toISOString());

@@ -132,12 +132,14 @@ export class SqlWebStore implements WebStore {
   }
 
   async driftCandidates(from: number): Promise<string[]> {
+    // SQLite: a row someone else inserted has version 0 (see addRowVersions).
+    const since = (t: string) => (this.db.kind === 'sqlite' ? `(${t}.[RowVersion] >= @from OR ${t}.[RowVersion] = 0)` : `${t}.[RowVersion] >= @from`);
     const rows = await this.db.all<{ CustomerCode: string }>(
       `SELECT c.[CustomerCode] FROM [Customer] c LEFT JOIN [CustomerErpWrite] w ON w.[CustomerCode] = c.[CustomerCode]
-        WHERE c.[RowVersion] >= @from AND c.[Source] = 'ERP' AND (w.[CustomerCode] IS NULL OR c.[RowVersion] <> w.[CustomerVersion])
+        WHERE ${since('c')} AND c.[Source] = 'ERP' AND (w.[CustomerCode] IS NULL OR c.[RowVersion] <> w.[CustomerVersion])
        UNION
        SELECT a.[CustomerCode] FROM [CustomerAddress] a JOIN [Customer] c ON c.[CustomerCode] = a.[CustomerCode] LEFT JOIN [CustomerErpWrite] w ON w.[CustomerCode] = a.[CustomerCode]
-        WHERE a.[RowVersion] >= @from AND c.[Source] = 'ERP' AND (w.[CustomerCode] IS NULL OR a.[RowVersion] > w.[AddressVersion])`,
+        WHERE ${since('a')} AND c.[Source] = 'ERP' AND (w.[CustomerCode] IS NULL OR a.[RowVersion] > w.[AddressVersion] OR a.[RowVersion] = 0)`,
       { from },
     );
     return rows.map((r) => r.CustomerCode).sort();

@@ -193,7 +193,8 @@ export const VERSIONED_TABLES = ['Customer', 'CustomerAddress'] as const;
 /**
  * A RowVersion column on Customer and CustomerAddress that the database itself moves on every insert and update,
  * whoever writes: SQL Server's rowversion (read as a BIGINT), emulated on SQLite by triggers drawing from one
- * clock. On SQLite deleting an address moves its customer's version too.
+ * clock (an update moves it; a row inserted by anyone but the integrator stays at 0, which driftCandidates looks
+ * for too). On SQLite deleting an address moves its customer's version too.
  */
 export async function addRowVersions(db: Db): Promise<void> {
   for (const table of VERSIONED_TABLES) {
@@ -211,10 +212,10 @@ export async function addRowVersions(db: Db): Promise<void> {
       if (!columns.includes('RowVersion')) await db.exec(`ALTER TABLE [${table}] ADD COLUMN [RowVersion] INTEGER NOT NULL DEFAULT 0`);
       const tick = `UPDATE [RowVersionClock] SET [Value] = [Value] + 1 WHERE [Id] = 1;`;
       const clock = `(SELECT [Value] FROM [RowVersionClock] WHERE [Id] = 1)`;
+      // Updates only: a row the web store inserts keeps version 0, which marks it as never written by the integrator
+      // (the integrator gives every row it writes a version from the clock, so its writes pass the trigger by).
       await db.exec(
-        // A write that sets the version itself (the integrator's, from the same clock) is left as it is.
-        `CREATE TRIGGER IF NOT EXISTS [TR_${table}_RowVersion_Insert] AFTER INSERT ON [${table}] FOR EACH ROW WHEN NEW.[RowVersion] = 0 BEGIN ${tick} UPDATE [${table}] SET [RowVersion] = ${clock} WHERE rowid = NEW.rowid; END;
-         CREATE TRIGGER IF NOT EXISTS [TR_${table}_RowVersion_Update] AFTER UPDATE ON [${table}] FOR EACH ROW WHEN NEW.[RowVersion] = OLD.[RowVersion] BEGIN ${tick} UPDATE [${table}] SET [RowVersion] = ${clock} WHERE rowid = NEW.rowid; END;`,
+        `CREATE TRIGGER IF NOT EXISTS [TR_${table}_RowVersion_Update] AFTER UPDATE ON [${table}] FOR EACH ROW WHEN NEW.[RowVersion] = OLD.[RowVersion] BEGIN ${tick} UPDATE [${table}] SET [RowVersion] = ${clock} WHERE rowid = NEW.rowid; END;`,
       );
       if (table === 'CustomerAddress') {
         await db.exec(
