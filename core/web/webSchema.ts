@@ -209,7 +209,11 @@ export async function addRowVersions(db: Db): Promise<void> {
       continue;
     } else {
       await db.exec(`CREATE TABLE IF NOT EXISTS [RowVersionClock] ([Id] INTEGER PRIMARY KEY, [Value] INTEGER NOT NULL); INSERT OR IGNORE INTO [RowVersionClock] ([Id], [Value]) VALUES (1, 0)`);
-      if (!columns.includes('RowVersion')) await db.exec(`ALTER TABLE [${table}] ADD COLUMN [RowVersion] INTEGER NOT NULL DEFAULT 0`);
+      if (!columns.includes('RowVersion')) {
+        await db.exec(`ALTER TABLE [${table}] ADD COLUMN [RowVersion] INTEGER NOT NULL DEFAULT 0`);
+        // Rows already there are not "inserted by the web" (version 0): they get the clock's first version.
+        await db.exec(`UPDATE [${table}] SET [RowVersion] = 1; UPDATE [RowVersionClock] SET [Value] = MAX([Value], 1) WHERE [Id] = 1`);
+      }
       const tick = `UPDATE [RowVersionClock] SET [Value] = [Value] + 1 WHERE [Id] = 1;`;
       const clock = `(SELECT [Value] FROM [RowVersionClock] WHERE [Id] = 1)`;
       // Updates only: a row the web store inserts keeps version 0, which marks it as never written by the integrator

@@ -464,6 +464,8 @@ describe('web schema migration 70', () => {
     expect(await db.all(`SELECT [CustomerCode] FROM [ActiveCustomers] ORDER BY 1`)).toEqual([{ CustomerCode: 'B2C-0009' }, { CustomerCode: 'B2C-0010' }]);
     const indexes = (await db.all<{ name: string }>(`SELECT [name] FROM [sqlite_master] WHERE [type] = 'index' AND [tbl_name] = 'Customer' AND [sql] IS NOT NULL ORDER BY 1`)).map((r) => r.name);
     expect(indexes).toEqual(expect.arrayContaining(['IX_Customer_ActiveStatus', 'IX_Customer_CrmStatus_Site', 'IX_Customer_Email', 'IX_Customer_ErpCode', 'IX_Customer_WebCode']));
+    // Rows already there get a row version; only rows the web store inserts from now on carry 0.
+    expect(await db.get(`SELECT COUNT(*) AS [n] FROM [Customer] WHERE [RowVersion] = 0`)).toEqual({ n: 1 });
     expect(await migrate(db, WEB_MIGRATIONS)).toEqual([]);
     await db.close();
   });
