@@ -89,6 +89,8 @@ export const CustomerSchema = z.object({
   isDisabled: z.boolean(),
   erpStatus: z.string().nullable(),
   source: z.string().nullable(),
+  /** A web account waiting for an admin: the ERP debtor whose email it has (Link to it, or Create new debtor). */
+  emailMatch: z.string().nullable().optional(),
 });
 export type Customer = z.infer<typeof CustomerSchema>;
 export const CustomersQuerySchema = z.object({
@@ -100,7 +102,7 @@ export const CustomersQuerySchema = z.object({
   offset: z.coerce.number().int().min(0).optional(),
 });
 export const CustomersResponseSchema = z.object({ customers: z.array(CustomerSchema), total: z.number().int() });
-export const CUSTOMER_ACTIONS = ['activate', 'release', 'approve', 'decline', 'disable', 'enable'] as const;
+export const CUSTOMER_ACTIONS = ['activate', 'release', 'approve', 'decline', 'disable', 'enable', 'link', 'create-new'] as const;
 export const CustomerActionResponseSchema = z.object({ customer: CustomerSchema, message: z.string() });
 
 export const BlockedUserSchema = z.object({ userId: z.string(), email: z.string().nullable(), customers: z.array(z.string()) });
@@ -134,7 +136,7 @@ export const PriceAnswerSchema = z.object({
   warehouse: z.string(),
   quantity: z.number(),
   unitPrice: z.number().nullable(),
-  priceSource: z.enum(['special', 'level', 'base']).nullable(),
+  priceSource: z.enum(['manual', 'special', 'level', 'base']).nullable(),
   available: z.number(),
   onHand: z.number(),
 });
@@ -160,6 +162,8 @@ export const SettingDefSchema = z.object({
   max: z.number().optional(),
   maxLength: z.number().optional(),
   unit: z.string().optional(),
+  warning: z.string().optional(),
+  formerLabels: z.array(z.string()).optional(),
 });
 export const SettingsSchemaResponseSchema = z.object({ groups: z.array(z.string()), settings: z.array(SettingDefSchema) });
 export type SettingsSchemaResponse = z.infer<typeof SettingsSchemaResponseSchema>;

@@ -1,6 +1,7 @@
 // The settings, declared once. Server, CLI and UI all read this list; nothing else names a setting's
 // label, group, type or default. No node: imports here: the renderer bundles this file.
 import { z } from 'zod';
+import { Cron } from 'croner';
 
 export const SETTING_GROUPS = [
   'General',
@@ -39,6 +40,10 @@ export interface SettingDef {
   maxLength?: number;
   /** Shown after the input in the UI (e.g. "minutes"). */
   unit?: string;
+  /** Boolean settings: a warning the UI shows and `settings set` prints when the setting is turned on. */
+  warning?: string;
+  /** Labels it had before: `settings set` by label still finds it. */
+  formerLabels?: string[];
 }
 
 /** Keys fixed by the public contract; they win over the camelCase-of-label rule. */
@@ -113,13 +118,16 @@ export const SETTINGS: readonly SettingDef[] = defs([
   { key: 'nightlyRestartTime', label: 'Nightly Restart Time', group: GENERAL, type: 'time', default: '02:00', used: true,
     help: 'Local time (HH:MM) at which a running integrator restarts and picks up saved settings. Empty: never.' },
   { key: 'autoActivateAllCustomers', label: 'Auto-activate all customers', group: GENERAL, type: 'boolean', default: false, used: true,
-    help: 'Integrate orders and statements for every customer, not only those marked active. Use with caution: this moves a large amount of data.' },
+    help: 'Integrate orders and statements for every customer, not only those marked active. Use with caution: this moves a large amount of data.',
+    warning: 'Auto-activate all customers integrates orders and statements for every customer, not only those marked active. This moves a large amount of data; use with caution.' },
   { key: 'debtorInclusionFilter', label: 'Debtor Inclusion Filter', group: GENERAL, type: 'string', default: '', used: true, maxLength: 2000,
     help: 'Only debtors matching this filter are sent, e.g. "dr_status in (A,H) and rep_code = R01". Empty: every debtor.' },
   { key: 'customerFieldMappings', label: 'Customer Field Mappings', group: GENERAL, type: 'json', default: {}, used: true,
     help: 'Overrides of the ERP -> web field map, as a JSON object {"WebColumn": "erp_column"}, e.g. {"Phone": "fax"}.' },
   { key: 'webEditableFields', label: 'Web Editable Fields', group: GENERAL, type: 'list', default: 'Email,Phone', used: true,
     help: 'Customer fields that may be edited on the web; edits reach the ERP with the customer\'s first order after the edit.' },
+  { key: 'offerDebtorMatchesByEmail', label: 'Offer Debtor Matches By Email', group: GENERAL, type: 'boolean', default: false, used: true,
+    help: 'A web account whose email is an existing ERP debtor\'s waits on the Customers tab until an admin links it to that debtor or creates a new one. Off: every web account gets a new debtor; none is ever linked by email alone.' },
   { key: 'customerClass', label: 'Customer Class', group: GENERAL, type: 'string', default: 'WEB', used: true, maxLength: 10,
     help: 'Customer class (ERP terms code) given to debtors created from web accounts.' },
   { key: 'guestCustomer', label: 'Guest Customer', group: GENERAL, type: 'string', default: 'GUEST', used: true, maxLength: 20,
@@ -148,7 +156,7 @@ export const SETTINGS: readonly SettingDef[] = defs([
   // Other Settings, in the order of the Advanced tab.
   unusedText('Alternate Product Category Field', OTHER),
   unusedText('Alternate Sort Code', OTHER),
-  { key: 'invalidConditionCodes', label: 'Invalid Condition Codes', group: OTHER, type: 'string', default: 'DIYNT', used: true, maxLength: 100,
+  { key: 'invalidConditionCodes', label: 'Invalid Condition Codes (default: DIYNT)', formerLabels: ['Invalid Condition Codes'], group: OTHER, type: 'string', default: 'DIYNT', used: true, maxLength: 100,
     help: 'Stock condition codes that make a product unavailable. Each letter is a code (DIYNT), or separate longer codes with commas.' },
   { key: 'defaultCountry', label: 'Default Country', group: OTHER, type: 'string', default: 'Australia', used: true, maxLength: 60,
     help: 'Country given to addresses the ERP leaves without one.' },
@@ -160,7 +168,7 @@ export const SETTINGS: readonly SettingDef[] = defs([
   unusedText('Order Integration Multiline Query', OTHER),
   { key: 'liveCallCompressionThresholdBytes', label: 'Live Call Compression Threshold (bytes)', group: OTHER, type: 'integer', default: 1024, min: 0, max: 100_000_000, used: true, unit: 'bytes',
     help: 'Live pricing responses larger than this are gzip-compressed when the caller accepts it.' },
-  { key: 'getNewOrdersTimeoutMinutes', label: 'Get New Orders Timeout (minutes)', group: OTHER, type: 'integer', default: 0, min: 0, max: 1440, used: true, unit: 'minutes (0 = no timeout)',
+  { key: 'getNewOrdersTimeoutMinutes', label: 'Get New Orders Timeout', formerLabels: ['Get New Orders Timeout (minutes)'], group: OTHER, type: 'integer', default: 0, min: 0, max: 1440, used: true, unit: 'minutes (0 = no timeout)',
     help: 'A Get Orders run stops (and resumes next time) after this many minutes. 0: no timeout.' },
   unusedFlag('Check Invoice Reprints', OTHER),
   { label: 'Check Statement Reprints', group: OTHER, type: 'boolean', default: false, used: true,
@@ -220,7 +228,7 @@ export const SETTINGS: readonly SettingDef[] = defs([
     help: 'Address the pricing and ERP listeners bind to. Keep 127.0.0.1 unless the web server runs on another machine.' },
   { key: 'listenerApiKey', label: 'Listener API Key', group: LIVE, type: 'secret', default: '', used: true,
     help: 'When set, every live pricing request must carry it in the X-Api-Key header.' },
-  { key: 'erpPollingIntervalMins', label: 'ERP Polling Interval (mins)', group: LIVE, type: 'integer', default: 5, min: 1, max: 1440, used: true, unit: 'mins',
+  { key: 'erpPollingIntervalMins', label: 'ERP Polling Interval', formerLabels: ['ERP Polling Interval (mins)'], group: LIVE, type: 'integer', default: 5, min: 1, max: 1440, used: true, unit: 'mins',
     help: 'The price cache is refreshed from the ERP this often.' },
 ]);
 
@@ -231,7 +239,7 @@ export function findSetting(keyOrLabel: string): SettingDef | undefined {
   const direct = SETTINGS_BY_KEY.get(keyOrLabel);
   if (direct) return direct;
   const wanted = keyOrLabel.trim().toLowerCase();
-  return SETTINGS.find((s) => s.label.toLowerCase() === wanted);
+  return SETTINGS.find((s) => s.label.toLowerCase() === wanted) ?? SETTINGS.find((s) => s.formerLabels?.some((l) => l.toLowerCase() === wanted));
 }
 
 export type SettingsValues = Record<string, unknown>;
@@ -243,28 +251,37 @@ export function defaultSettings(): SettingsValues {
 }
 
 const SCHEDULE_EVERY = /^every\s+(\d+)\s*(s|m|h)$/i;
-const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
-const CRON_RANGES: Array<[number, number]> = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 7]];
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A schedule as the worker runs it; `cron` is the same parsed expression the validator accepted. */
+export type ScheduleSpec = { kind: 'off' } | { kind: 'every'; ms: number } | { kind: 'cron'; expression: string; cron: Cron };
+
+/**
+ * Reads a schedule: "off", "every 15m" (s, m, h) or a five-field cron expression (minute hour day-of-month month
+ * day-of-week, local time). One cron library (croner) both validates and schedules, so a value accepted at save
+ * time is one the worker can run. Returns the reason when the value is not a schedule that can run.
+ */
+export function readSchedule(value: unknown): { spec: ScheduleSpec } | { problem: string } {
+  const v = String(value ?? '').trim();
+  if (v === '' || v.toLowerCase() === 'off') return { spec: { kind: 'off' } };
+  const every = SCHEDULE_EVERY.exec(v);
+  if (every) return Number(every[1]) > 0 ? { spec: { kind: 'every', ms: Number(every[1]) * UNIT_MS[every[2].toLowerCase()] } } : { problem: 'the interval must be greater than 0' };
+  if (v.split(/\s+/).length !== 5) return { problem: 'use "off", "every 15m", or a five-field cron expression (minute hour day month weekday)' };
+  let cron: Cron;
+  try {
+    // Classic cron: when both day fields are restricted, either one matching is enough.
+    cron = new Cron(v, { paused: true, domAndDow: false });
+  } catch (err) {
+    return { problem: `is not a valid cron expression: ${String((err as Error)?.message ?? err).replace(/^CronPattern:\s*/, '')}` };
+  }
+  if (!cron.nextRun()) return { problem: 'never runs: no date matches this cron expression' };
+  return { spec: { kind: 'cron', expression: v, cron } };
+}
 
 /** Why a schedule is not valid, or null. */
 export function scheduleProblem(value: string): string | null {
-  const v = value.trim();
-  if (v === '' || v.toLowerCase() === 'off') return null;
-  const every = SCHEDULE_EVERY.exec(v);
-  if (every) return Number(every[1]) > 0 ? null : 'the interval must be greater than 0';
-  const fields = v.split(/\s+/);
-  if (fields.length !== 5) return 'use "off", "every 15m", or a five-field cron expression (minute hour day month weekday)';
-  for (let i = 0; i < 5; i++) {
-    if (!CRON_FIELD.test(fields[i])) return `cron field ${i + 1} ("${fields[i]}") is not valid`;
-    const [lo, hi] = CRON_RANGES[i];
-    for (const n of fields[i].split(/[^0-9]+/).filter(Boolean)) {
-      const num = Number(n);
-      // Step values (after "/") are not range-checked the same way.
-      if (fields[i].includes(`/${n}`)) continue;
-      if (num < lo || num > hi) return `cron field ${i + 1} value ${num} is outside ${lo}-${hi}`;
-    }
-  }
-  return null;
+  const r = readSchedule(value);
+  return 'problem' in r ? r.problem : null;
 }
 
 /** Splits a comma-separated list setting into trimmed, non-empty items. */

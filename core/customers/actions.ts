@@ -5,6 +5,7 @@ import type { CustomerAction } from './actionTypes.js';
 import { activateAction } from './activation.js';
 import { releaseAction, approveAction, declineAction } from './crmApproval.js';
 import { disableAction, enableAction } from './disableAccount.js';
+import { createNewAction, linkAction } from './emailMatch.js';
 
 export { ActionError, type ActionContext, type CustomerAction } from './actionTypes.js';
 
@@ -15,4 +16,6 @@ export const CUSTOMER_ACTIONS: Record<string, CustomerAction> = {
   decline: declineAction,
   disable: disableAction,
   enable: enableAction,
+  link: linkAction,
+  'create-new': createNewAction,
 };

@@ -31,6 +31,7 @@ export const CHECK_ITEMS = [
   'Debtor inclusion filter',
   'Customer field mappings',
   'Web editable fields',
+  'Web accounts by email',
 ] as const;
 
 /** The events that move customers, both ways (seed 003: the Customer entity must be active). */
@@ -149,6 +150,16 @@ export async function runConfigCheck(settings: LoadedSettings): Promise<CheckCon
           add('Web editable fields', false, userMessage(err).replace(/^Web Editable Fields \(webEditableFields\): /, `${label('webEditableFields')}: `));
         }
       }
+    }
+    // An email alone never links a web account to a debtor: with the offer on, such accounts wait for an admin.
+    const offer = s.offerDebtorMatchesByEmail === true;
+    if (!web.db || !webCurrent) add('Web accounts by email', false, 'not checked: the web schema is not reachable or not current');
+    else {
+      const n = Number(
+        (await web.db.get<{ n: number }>(`SELECT COUNT(*) AS [n] FROM [Customer] WHERE [Source] = 'WEB' AND [EmailMatch] IS NOT NULL AND [ErpCode] IS NULL`))?.n ?? 0,
+      );
+      const waiting = n === 0 ? 'no web account waits' : `${n} web account${n === 1 ? ' waits' : 's wait'} for an admin to link ${n === 1 ? 'it' : 'each'} to the matching debtor or create a new one (Customers tab)`;
+      add('Web accounts by email', true, offer ? `matches offered (${label('offerDebtorMatchesByEmail')}): ${waiting}` : `never linked by email: every web account gets a new debtor${n ? `; ${waiting}` : ''}`);
     }
   } finally {
     await erp.db?.close().catch(() => undefined);

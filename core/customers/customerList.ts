@@ -8,7 +8,7 @@ import { findCustomer } from './customerLookup.js';
 type Query = z.infer<typeof CustomersQuerySchema>;
 type Response = z.infer<typeof CustomersResponseSchema>;
 
-const COLUMNS = `[CustomerCode], [Name], [ActiveStatus], [CrmStatus], [Site], [Email], [Phone], [IsDisabled], [ErpStatus], [Source]`;
+const COLUMNS = `[CustomerCode], [Name], [ActiveStatus], [CrmStatus], [Site], [Email], [Phone], [IsDisabled], [ErpStatus], [Source], [EmailMatch], [ErpCode]`;
 
 function toCustomer(r: Record<string, unknown>): Customer {
   const s = (v: unknown) => (v === null || v === undefined ? null : String(v));
@@ -23,6 +23,8 @@ function toCustomer(r: Record<string, unknown>): Customer {
     isDisabled: Boolean(Number(r.IsDisabled ?? 0)),
     erpStatus: s(r.ErpStatus),
     source: s(r.Source),
+    // Offered and not answered yet (a Link in progress has its ErpCode).
+    emailMatch: r.Source === 'WEB' && !r.ErpCode ? s(r.EmailMatch) : null,
   };
 }
 

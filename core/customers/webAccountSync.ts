@@ -27,12 +27,22 @@ export interface AccountResult {
   webCode: string;
   erpCode: string;
   name: string | null;
-  /** created: a new ERP debtor; email: an existing ERP debtor with the same email. */
-  how: 'created' | 'email';
+  /** created: a new ERP debtor; linked: an existing ERP debtor an admin confirmed (its email matched). */
+  how: 'created' | 'linked';
+}
+
+export interface SendAccountsOptions {
+  /**
+   * Offer Debtor Matches By Email: an account whose email is an existing debtor's is not sent; the match is
+   * recorded (Customer.EmailMatch) for an admin to link or refuse. Off: no account is ever matched by email.
+   */
+  offerEmailMatches?: boolean;
 }
 
 export interface SendAccountsResult {
   results: AccountResult[];
+  /** Accounts waiting for an admin to confirm or refuse the debtor their email matches. */
+  waitingForConfirmation: string[];
   /** Set when the numbering sequence ran out: these customers got no code and were left as they are. */
   exhausted?: { message: string; waiting: string[] };
 }
@@ -47,6 +57,7 @@ interface WebCustomerRow {
   CreditLimit: number | null;
   ErpCode: string | null;
   DisabledByAdmin: number;
+  EmailMatchDecision: string | null;
 }
 
 const normEmail = (e: unknown): string => String(e ?? '').trim().toLowerCase();
@@ -127,17 +138,20 @@ export async function moveWebRowsToErpCodes(tx: Db, webCodes: readonly string[],
 }
 
 /**
- * Creates (or finds by email) the ERP debtor of each given web customer (Source = 'WEB') and moves its web rows
- * to the ERP code. `inWebTx` runs inside the final web transaction (the CRM approval sets its statuses there).
+ * Creates the ERP debtor of each given web customer (Source = 'WEB'), or takes the existing debtor an admin linked
+ * it to, and moves its web rows to the ERP code. An email alone never links an account to a debtor: with
+ * `offerEmailMatches` such an account waits for an admin instead. `inWebTx` runs inside the final web
+ * transaction (the CRM approval sets its statuses there).
  */
 export async function sendWebAccounts(
   deps: WebAccountDeps,
   webCodes: readonly string[],
   inWebTx?: (tx: Db, results: AccountResult[]) => Promise<void>,
+  options: SendAccountsOptions = {},
 ): Promise<SendAccountsResult> {
   const { erpDb, webDb, settings, logger } = deps;
   const nowIso = deps.now().toISOString();
-  if (!webCodes.length) return { results: [] };
+  if (!webCodes.length) return { results: [], waitingForConfirmation: [] };
   const template = parseTemplate(String(settings.customerNumberingSequence ?? ''));
   const guest = String(settings.guestCustomer ?? '').trim();
   const customerClass = String(settings.customerClass ?? '').trim();
@@ -145,16 +159,20 @@ export async function sendWebAccounts(
 
   const list = inList('w', webCodes);
   const customers = await webDb.all<WebCustomerRow>(
-    `SELECT [CustomerCode], [Name], [Email], [Phone], [RepCode], [PriceCode], [CreditLimit], [ErpCode], [DisabledByAdmin]
+    `SELECT [CustomerCode], [Name], [Email], [Phone], [RepCode], [PriceCode], [CreditLimit], [ErpCode], [DisabledByAdmin], [EmailMatchDecision]
        FROM [Customer] WHERE [Source] = 'WEB' AND [CustomerCode] IN (${list.sql}) ORDER BY [CustomerCode]`,
     list.params,
   );
-  if (!customers.length) return { results: [] };
+  if (!customers.length) return { results: [], waitingForConfirmation: [] };
 
-  // 1. Choose codes: a code recorded by an earlier (interrupted) run, else an ERP debtor with the same email,
-  //    else the next number of the sequence. Recorded with the sequence in one web transaction.
-  const matched = await debtorsByEmail(erpDb, customers.filter((c) => !c.ErpCode).map((c) => c.Email ?? ''), guest ? [guest] : []);
+  // 1. Choose codes: a code recorded by an earlier (interrupted) run or by an admin's Link, else the next number
+  //    of the sequence. Recorded with the sequence in one web transaction. An account whose email is a debtor's
+  //    (when such matches are offered) gets no code: the match is recorded and it waits for an admin.
+  const undecided = options.offerEmailMatches ? customers.filter((c) => !c.ErpCode && c.EmailMatchDecision !== 'New') : [];
+  const matched = await debtorsByEmail(erpDb, undecided.map((c) => c.Email ?? ''), guest ? [guest] : []);
   const how = new Map<string, AccountResult['how']>();
+  for (const c of customers) if (c.ErpCode && c.EmailMatchDecision === 'Link') how.set(c.CustomerCode, 'linked');
+  const waiting: string[] = [];
   let exhausted: SendAccountsResult['exhausted'];
   await webDb.transaction(async (tx) => {
     // Re-read inside the transaction: a concurrent approval of the same customer may have recorded a code since.
@@ -169,18 +187,17 @@ export async function sendWebAccounts(
     }
     const chosen: Row[] = [];
     const needNumber: WebCustomerRow[] = [];
-    // One debtor per web customer in a batch: two rows cannot both become the same Customer row in one move.
-    const claimed = new Set(customers.map((c) => c.ErpCode).filter((c): c is string => Boolean(c)));
+    const offers: Row[] = [];
+    const undecidedCodes = new Set(undecided.map((c) => c.CustomerCode));
     for (const c of customers) {
       if (c.ErpCode) continue;
-      const byEmail = matched.get(normEmail(c.Email));
-      if (byEmail && !claimed.has(byEmail)) {
-        claimed.add(byEmail);
-        c.ErpCode = byEmail;
-        how.set(c.CustomerCode, 'email');
-        chosen.push({ CustomerCode: c.CustomerCode, ErpCode: byEmail });
+      const byEmail = undecidedCodes.has(c.CustomerCode) ? matched.get(normEmail(c.Email)) : undefined;
+      if (byEmail) {
+        waiting.push(c.CustomerCode);
+        offers.push({ CustomerCode: c.CustomerCode, EmailMatch: byEmail });
       } else needNumber.push(c);
     }
+    if (offers.length) await tx.upsert('Customer', ['CustomerCode'], offers, { columns: ['CustomerCode', 'EmailMatch'] });
     if (needNumber.length) {
       const { codes, exhausted: out } = await allocateCodes(tx, template, needNumber.length, async (candidates) => {
         const inErp = await existingCodes(erpDb, 'deb_master', 'accountcode', candidates);
@@ -198,7 +215,7 @@ export async function sendWebAccounts(
   });
 
   const ready = customers.filter((c) => c.ErpCode);
-  if (!ready.length) return { results: [], exhausted };
+  if (!ready.length) return { results: [], exhausted, waitingForConfirmation: waiting };
   const erpCodes = ready.map((c) => c.ErpCode!);
 
   // 2. The ERP debtors that are not there yet, with their addresses as locations, in one ERP transaction.
@@ -269,12 +286,19 @@ export async function sendWebAccounts(
       const status = String(d.dr_status ?? '');
       row.IsDisabled = status === 'H' || status === 'C' || c.DisabledByAdmin ? 1 : 0;
       row.PendingErpPush = 0;
+      if (how.get(c.CustomerCode) === 'linked') {
+        // A debtor of the ERP's own, not yet on the web: it arrives as Customer Master would bring it (its Site,
+        // Inactive until an admin marks it active), so the result does not depend on which ran first.
+        row.Site = String(settings.site ?? '') || null;
+        row.ActiveStatus = 'Inactive';
+      }
       rows.push(row);
     }
     if (rows.length) await tx.upsert('Customer', ['CustomerCode'], rows);
     if (inWebTx) await inWebTx(tx, results);
     logger.debug({ moved }, 'web rows moved to ERP codes');
   });
-  for (const r of results) logger.info({ webCode: r.webCode, erpCode: r.erpCode, how: r.how }, `web account ${r.webCode} is ERP debtor ${r.erpCode}${r.how === 'email' ? ' (matched on email)' : ''}`);
-  return { results, exhausted };
+  for (const r of results) logger.info({ webCode: r.webCode, erpCode: r.erpCode, how: r.how }, `web account ${r.webCode} is ERP debtor ${r.erpCode}${r.how === 'linked' ? ' (linked by an admin)' : ''}`);
+  if (waiting.length) logger.info({ waiting: waiting.length }, `${waiting.length} web account(s) wait for an admin to confirm the ERP debtor their email matches (Customers tab)`);
+  return { results, exhausted, waitingForConfirmation: waiting };
 }

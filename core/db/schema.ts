@@ -3,7 +3,7 @@
 import type { Db, DbKind } from './db.js';
 import { q } from './db.js';
 
-export type ColumnType = 'text' | 'int' | 'money' | 'qty' | 'bool' | 'datetime' | 'id';
+export type ColumnType = 'text' | 'int' | 'bigint' | 'money' | 'qty' | 'bool' | 'datetime' | 'id';
 
 export interface ColumnDef {
   name: string;
@@ -49,6 +49,9 @@ function columnSql(kind: DbKind, c: ColumnDef, table: TableDef): string {
       break;
     case 'qty':
       type = kind === 'sqlite' ? 'REAL' : 'DECIMAL(19,4)';
+      break;
+    case 'bigint':
+      type = kind === 'sqlite' ? 'INTEGER' : 'BIGINT';
       break;
   }
   const nullable = c.nullable === false || table.primaryKey.includes(c.name) ? ' NOT NULL' : '';
@@ -148,4 +151,50 @@ export async function addColumnIfMissing(db: Db, table: TableDef, columnName: st
   if (existing.includes(columnName)) return false;
   await db.exec(addColumnSql(db.kind, table, column));
   return true;
+}
+
+/**
+ * Gives a column the default declared in `table` on a database created with another one. SQL Server swaps the
+ * column's default constraint. SQLite cannot alter a column: the table is rebuilt under the same name with every
+ * row, every column (ones it does not declare too), its indexes and its triggers. Call inside a transaction.
+ */
+export async function applyColumnDefault(db: Db, table: TableDef, columnName: string): Promise<void> {
+  const column = table.columns.find((c) => c.name === columnName);
+  if (!column) throw new Error(`column ${columnName} is not declared on ${table.name}`);
+  if (db.kind === 'mssql') {
+    const lit = (s: string) => `N'${s.replace(/'/g, "''")}'`;
+    await db.exec(
+      `DECLARE @df sysname = (SELECT dc.[name] FROM sys.default_constraints dc JOIN sys.columns c ON c.[object_id] = dc.[parent_object_id] AND c.[column_id] = dc.[parent_column_id]
+         WHERE dc.[parent_object_id] = OBJECT_ID(${lit(table.name)}) AND c.[name] = ${lit(column.name)});
+       IF @df IS NOT NULL EXEC(N'ALTER TABLE ${q(table.name).replace(/'/g, "''")} DROP CONSTRAINT ' + QUOTENAME(@df));` +
+        (column.default !== undefined ? `\n       ALTER TABLE ${q(table.name)} ADD CONSTRAINT ${q(`DF_${table.name}_${column.name}`)} DEFAULT ${column.default} FOR ${q(column.name)};` : ''),
+    );
+    return;
+  }
+  const info = await db.all<{ name: string; type: string; notnull: number; dflt_value: string | null; pk: number }>(`PRAGMA table_info(${q(table.name)})`);
+  if (!info.length) return;
+  const declared = new Map(table.columns.map((c) => [c.name, c]));
+  const keep = await db.all<{ sql: string }>(`SELECT [sql] FROM [sqlite_master] WHERE [tbl_name] = @t AND [type] IN ('index', 'trigger') AND [sql] IS NOT NULL ORDER BY [type]`, { t: table.name });
+  const pk = info.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+  const shape: TableDef = { ...table, primaryKey: pk.length ? pk : table.primaryKey };
+  const parts = info.map((c) => {
+    const d = declared.get(c.name);
+    if (d) return columnSql('sqlite', d, shape);
+    return `${q(c.name)} ${c.type}${c.notnull ? ' NOT NULL' : ''}${c.dflt_value !== null ? ` DEFAULT ${c.dflt_value}` : ''}`;
+  });
+  if (!info.some((c) => declared.get(c.name)?.type === 'id')) parts.push(`CONSTRAINT ${q(`PK_${table.name}`)} PRIMARY KEY (${shape.primaryKey.map(q).join(', ')})`);
+  for (const u of table.unique ?? []) parts.push(`CONSTRAINT ${q(`UQ_${table.name}_${u.join('_')}`)} UNIQUE (${u.map(q).join(', ')})`);
+  const tmp = `${table.name}__rebuild`;
+  const cols = info.map((c) => q(c.name)).join(', ');
+  // legacy_alter_table: the rename below must not rewrite or re-check views that name the table (they name it
+  // again once it is back). Foreign keys are checked at commit, when the table is whole again.
+  await db.exec(`PRAGMA legacy_alter_table = ON; PRAGMA defer_foreign_keys = ON`);
+  try {
+    await db.exec(`DROP TABLE IF EXISTS ${q(tmp)}; CREATE TABLE ${q(tmp)} (\n  ${parts.join(',\n  ')}\n)`);
+    await db.exec(`INSERT INTO ${q(tmp)} (${cols}) SELECT ${cols} FROM ${q(table.name)}`);
+    await db.exec(`DROP TABLE ${q(table.name)}; ALTER TABLE ${q(tmp)} RENAME TO ${q(table.name)}`);
+    for (const o of keep) await db.exec(o.sql);
+  } finally {
+    await db.exec(`PRAGMA legacy_alter_table = OFF`);
+  }
 }

@@ -1,4 +1,4 @@
-// Web-side demo data, so an admin sees the web workflows on a fresh demo: CRM customers waiting on two sites,
+// Web-side demo data, written as the web store writes it (the columns of SPEC 4 only), so an admin sees the web workflows on a fresh demo: CRM customers waiting on two sites,
 // B2C checkout accounts with orders, a guest order, web users (one whose only customer the ERP holds, so it
 // shows as blocked once Customer Master has run) and a manual price. Codes are the web's provisional ones: the
 // web-accounts event and the CRM approval give them ERP codes.
@@ -49,7 +49,7 @@ export function generateWebDemo(webDb: SqliteDb, erpFile: string): WebDemoSummar
   raw.transaction(() => {
     CRM.forEach(([code, name, status, site, suburb, state, postcode], i) => {
       const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '.');
-      ins('Customer', { CustomerCode: code, Name: name, ActiveStatus: 'Inactive', CrmStatus: status, Site: site, Email: `accounts@${slug}.example.com.au`, Phone: `03 9${i}00 100${i}`, Source: 'WEB', CreatedAt: at(10 - i) });
+      ins('Customer', { CustomerCode: code, Name: name, ActiveStatus: 'Inactive', CrmStatus: status, Site: site, Email: `accounts@${slug}.example.com.au`, Phone: `03 9${i}00 100${i}`, IsDisabled: 0, PendingErpPush: 0 });
       ins('CustomerAddress', { CustomerCode: code, AddressType: '00', Name: name, Street: `${10 + i} Esplanade`, Suburb: suburb, State: state, Postcode: postcode, Country: 'Australia' });
       sum.crmCustomers++;
     });
@@ -61,7 +61,7 @@ export function generateWebDemo(webDb: SqliteDb, erpFile: string): WebDemoSummar
       ['B2C-0002', actives[0]?.dr_name ?? 'Returning Buyer', actives[0]?.email ?? 'returning@example.net'],
     ];
     for (const [code, name, email] of b2c) {
-      ins('Customer', { CustomerCode: code, Name: name, ActiveStatus: 'Active', Email: email, Phone: '0400 000 111', Source: 'WEB', CreatedAt: at(2) });
+      ins('Customer', { CustomerCode: code, Name: name, ActiveStatus: 'Active', Email: email, Phone: '0400 000 111', IsDisabled: 0, PendingErpPush: 1 });
       ins('CustomerAddress', { CustomerCode: code, AddressType: '00', Name: name, Street: '5 Chapel St', Suburb: 'Prahran', State: 'VIC', Postcode: '3181', Country: 'Australia' });
       sum.b2cCustomers++;
     }
@@ -93,7 +93,7 @@ export function generateWebDemo(webDb: SqliteDb, erpFile: string): WebDemoSummar
     if (held && actives[1]) user('two.accounts', 'purchasing@two.example.com.au', 'Alex Kim', [actives[1].accountcode, held.accountcode]);
     if (actives[1] && products[0]) {
       // A price agreed on the web: no ERP price send may replace or remove it.
-      ins('PricingOverride', { CustomerCode: actives[1].accountcode, ProductCode: products[0].stock_code, Source: 'MANUAL', Price: Math.round(products[0].base_price * 0.5 * 100) / 100, UpdatedAt: at(5) });
+      ins('PricingOverride', { CustomerCode: actives[1].accountcode, ProductCode: products[0].stock_code, Source: 'MANUAL', Price: Math.round(products[0].base_price * 0.5 * 100) / 100 });
     }
   })();
   return sum;

@@ -19,6 +19,7 @@ export const DEFAULT_CUSTOMER_MAP: Readonly<Record<string, string>> = {
 /** Web columns the integrator itself manages; a mapping may not write them. */
 export const UNMAPPABLE_CUSTOMER_COLUMNS = new Set([
   'CustomerCode', 'ActiveStatus', 'CrmStatus', 'IsDisabled', 'ErpHash', 'WebEditedAt', 'PendingErpPush', 'Source', 'DisabledByAdmin', 'CreatedAt', 'UpdatedAt',
+  'ErpCode', 'WebCode', 'EmailMatch', 'EmailMatchDecision',
 ]);
 
 export class MappingError extends FatalError {

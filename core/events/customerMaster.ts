@@ -14,12 +14,15 @@ import { FatalError, isRetryable, userMessage } from '../errors.js';
 import { resolveCustomerMapping } from './customerMapping.js';
 import { erpFingerprint, fingerprintOf, isDisabled, mapDebtor, type MapOptions, type MappedDebtor } from './customerMapper.js';
 import { CUSTOMER_MASTER_STEPS, type StepResult } from './customerMasterSteps.js';
+import { editableFields } from '../customers/webEdits.js';
 import type { EventContext, IntegrationEvent, RunOptions, RunSummary } from './types.js';
 import { yieldTurn } from './yieldTurn.js';
 import { sweepGone } from './sweepGone.js';
 
 export const SEND_ALL_CHECKPOINT = 'customer-master:send-all:resume';
 export const LAST_RUN_STATE = 'customer-master:last-run';
+/** The row version from which the next run looks for web edits of ERP-owned fields (rowVersionSnapshot). */
+export const DRIFT_STATE = 'customer-master:web-edits-from';
 /** Failures kept in the run's details (all are counted; IntegrationRun.Details holds 8,000 characters). */
 const MAX_FAILURES_KEPT = 20;
 /** Failures logged one line each; beyond this, one line says how many more. */
@@ -132,7 +135,7 @@ async function writePage(web: WebStore, candidates: Candidate[], options: PageOp
             for (const t of existing) if (!types.has(t)) staleAddresses.push({ code: m.code, type: t });
           }
         }
-        await tx.writeCustomers({ customers, addresses, staleAddresses, insertOnly: ['Site', 'ActiveStatus', 'CreatedAt'] });
+        await tx.writeCustomers({ customers, addresses, staleAddresses, insertOnly: ['Site', 'ActiveStatus', 'CreatedAt'], recordErpWrite: true });
         out.written += customers.length;
       }
     }
@@ -180,6 +183,87 @@ function disableRemoved(erp: ErpSource, web: WebStore, batchSize: number, now: s
   );
 }
 
+const same = (a: unknown, b: unknown): boolean => {
+  const norm = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'number' ? String(v) : String(v).trim());
+  return norm(a) === norm(b);
+};
+
+/** Whether the web holds other values than the ERP's in the ERP-owned columns or the addresses. */
+function drifted(m: MappedDebtor, web: Row, webAddresses: Row[], owned: readonly string[]): string[] {
+  const fields = owned.filter((c) => !same(m.customer[c], web[c]));
+  const byType = new Map(webAddresses.map((a) => [String(a.AddressType), a]));
+  const addressDiffers =
+    byType.size !== m.addresses.length ||
+    m.addresses.some((a) => {
+      const w = byType.get(String(a.AddressType));
+      return !w || Object.keys(a).some((k) => !same(a[k], w[k]));
+    });
+  if (addressDiffers) fields.push('addresses');
+  return fields;
+}
+
+/**
+ * The ERP is the data of record in every run (seed 004): customers someone changed on the web since the integrator
+ * last wrote them (their row version says so; nothing else is read) are compared with the ERP, and any ERP-owned
+ * field (everything mapped but Web Editable Fields) or address that differs is put back. A pending edit of an
+ * editable field is left to go to the ERP with the next order.
+ */
+async function restoreWebEdits(ctx: EventContext, erp: ErpSource, web: WebStore, from: number, o: { plan: CustomerMasterPlan; mapOptions: MapOptions; columns: string[]; batchSize: number }): Promise<string[]> {
+  let editable: Set<string>;
+  try {
+    editable = new Set(editableFields(ctx.settings).map((f) => f.web));
+  } catch (err) {
+    ctx.logger.warn({ err: userMessage(err) }, 'web edits of ERP-owned fields not checked: Web Editable Fields is not valid');
+    return [];
+  }
+  const owned = Object.keys(o.plan.map).filter((c) => !editable.has(c));
+  const candidates = await web.driftCandidates(from);
+  const restored: string[] = [];
+  for (let i = 0; i < candidates.length; i += o.batchSize) {
+    await yieldTurn();
+    const part = candidates.slice(i, i + o.batchSize);
+    const debtors = await erp.debtorsByCodes(part, o.columns);
+    const rows = await web.customerRows(part, owned);
+    const addresses = new Map<string, Row[]>();
+    for (const a of await web.addressRowsOf(part)) {
+      const list = addresses.get(String(a.CustomerCode));
+      if (list) list.push(a);
+      else addresses.set(String(a.CustomerCode), [a]);
+    }
+    const fix: Array<{ m: MappedDebtor; fields: string[] }> = [];
+    for (const d of debtors) {
+      const r = mapDebtor(d, o.mapOptions);
+      if (!r.ok) continue;
+      const w = rows.get(r.value.code);
+      if (!w) continue;
+      const fields = drifted(r.value, w, addresses.get(r.value.code) ?? [], owned);
+      if (fields.length) fix.push({ m: r.value, fields });
+    }
+    if (!fix.length) continue;
+    const now = ctx.now().toISOString();
+    await web.transaction(async (tx) => {
+      const customers: Row[] = [];
+      const addressRows: Row[] = [];
+      const staleAddresses: Array<{ code: string; type: string }> = [];
+      for (const { m } of fix) {
+        const row: Row = { CustomerCode: m.code, Source: 'ERP' };
+        for (const c of owned) row[c] = m.customer[c] ?? null;
+        row.UpdatedAt = now;
+        customers.push(row);
+        addressRows.push(...m.addresses);
+        const types = new Set(m.addresses.map((a) => String(a.AddressType)));
+        for (const a of addresses.get(m.code) ?? []) if (!types.has(String(a.AddressType))) staleAddresses.push({ code: m.code, type: String(a.AddressType) });
+      }
+      await tx.writeCustomers({ customers, addresses: addressRows, staleAddresses, insertOnly: [], recordErpWrite: true });
+    });
+    for (const { m, fields } of fix) {
+      if (restored.length < MAX_FAILURES_LOGGED) ctx.logger.warn({ customer: m.code, fields }, `customer ${m.code}: web edit of ERP-owned ${fields.join(', ')} replaced by the ERP's values`);
+      restored.push(m.code);
+    }
+  }
+  return restored;
+}
+
 export async function runCustomerMaster(ctx: EventContext, options: RunOptions): Promise<RunSummary> {
   const erp = new SqlErpSource(ctx.erpDb);
   const web = new SqlWebStore(ctx.webDb);
@@ -208,6 +292,8 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
     }
   }
 
+  // Taken before anything is read: whatever anyone writes from here on has this row version or a later one.
+  const versionAtStart = await web.rowVersionSnapshot();
   const total = await erp.countDebtors(plan.filter);
   const summary: RunSummary = { read: 0, written: 0, skipped: 0, failed: 0 };
   const failures: Array<{ code: string; reason: string }> = [];
@@ -282,6 +368,21 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
   if (failures.length) details.failures = failures.slice(0, MAX_FAILURES_KEPT).map((f) => ({ code: f.code, reason: f.reason.length > 200 ? `${f.reason.slice(0, 199)}…` : f.reason }));
 
   if (!summary.incomplete) {
+    // Web edits of ERP-owned fields since the last look: since the previous run (Send Changed), or since this Send
+    // All began (it rewrote everything before, but the web may have edited a row after it was written). The next
+    // run looks from the snapshot taken here, so what is examined now is not examined again.
+    const saved = await web.getState(DRIFT_STATE);
+    const savedFrom = saved !== undefined && Number.isFinite(Number(saved)) ? Number(saved) : undefined;
+    const from = options.all && !resumedFrom ? versionAtStart : (savedFrom ?? (options.all ? versionAtStart : undefined));
+    const next = await web.rowVersionSnapshot();
+    if (from !== undefined) {
+      ctx.progress('web edits', 0, null);
+      const restored = await restoreWebEdits(ctx, erp, web, from, { plan, mapOptions, columns, batchSize });
+      summary.written += restored.length;
+      details.webEditsUndone = restored.length;
+      if (restored.length) details.webEditsUndoneCustomers = restored.slice(0, MAX_FAILURES_KEPT);
+    }
+    await web.setState(DRIFT_STATE, String(next), ctx.now().toISOString());
     if (options.all) {
       ctx.progress('removed debtors', 0, null);
       details.disabledRemoved = await disableRemoved(erp, web, batchSize, ctx.now().toISOString());

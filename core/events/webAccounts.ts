@@ -56,11 +56,15 @@ async function sendAccounts(ctx: EventContext, summary: RunSummary, details: Rec
     if (!codes.length) break;
     last = codes[codes.length - 1];
     summary.read += codes.length;
-    const r = await sendWebAccounts(ctx, codes);
+    const r = await sendWebAccounts(ctx, codes, undefined, { offerEmailMatches: ctx.settings.offerDebtorMatchesByEmail === true });
     for (const a of r.results) {
       summary.written++;
-      if (a.how === 'email') details.accountsMatchedByEmail = Number(details.accountsMatchedByEmail ?? 0) + 1;
+      if (a.how === 'linked') details.accountsLinked = Number(details.accountsLinked ?? 0) + 1;
       else details.accountsCreated = Number(details.accountsCreated ?? 0) + 1;
+    }
+    if (r.waitingForConfirmation.length) {
+      summary.skipped += r.waitingForConfirmation.length;
+      details.accountsWaitingForConfirmation = Number(details.accountsWaitingForConfirmation ?? 0) + r.waitingForConfirmation.length;
     }
     if (r.exhausted) {
       exhausted = r.exhausted.message;

@@ -32,7 +32,7 @@ export type PriceOutcome =
 
 export interface Priced {
   unitPrice: number | null;
-  priceSource: 'special' | 'level' | 'base' | null;
+  priceSource: 'manual' | 'special' | 'level' | 'base' | null;
 }
 
 /** The break that applies: the largest qty_break not above the quantity. */
@@ -44,8 +44,12 @@ export function bestBreak(levels: readonly PriceLevelBreak[], quantity: number):
   return best;
 }
 
-/** Customer special, else the customer's price level at the best quantity break, else base. */
-export function resolvePrice(p: ProductFacts, quantity: number): Priced {
+/**
+ * The web's manual price for this customer and product (PricingOverride, Source MANUAL), else the customer
+ * special, else the customer's price level at the best quantity break, else base.
+ */
+export function resolvePrice(p: ProductFacts, quantity: number, manualPrice: number | null = null): Priced {
+  if (manualPrice !== null) return { unitPrice: manualPrice, priceSource: 'manual' };
   if (p.specialPrice !== null) return { unitPrice: p.specialPrice, priceSource: 'special' };
   const level = bestBreak(p.levels, quantity);
   if (level) return { unitPrice: level.price, priceSource: 'level' };
@@ -77,11 +81,11 @@ export interface PriceRequestKey {
 }
 
 /** The whole answer for one request, or which of customer / product / warehouse the ERP does not know. */
-export function priceAnswer(req: PriceRequestKey, facts: LookupFacts, invalidCodes: ReadonlySet<string>): PriceOutcome {
+export function priceAnswer(req: PriceRequestKey, facts: LookupFacts, invalidCodes: ReadonlySet<string>, manualPrice: number | null = null): PriceOutcome {
   if (!facts.customerKnown) return { kind: 'unknown', what: 'customer', message: `unknown customer "${req.customer}"` };
   if (!facts.product) return { kind: 'unknown', what: 'product', message: `unknown product "${req.product}"` };
   if (!facts.warehouseKnown) return { kind: 'unknown', what: 'warehouse', message: `unknown warehouse "${req.warehouse}"` };
-  const price = resolvePrice(facts.product, req.quantity);
+  const price = resolvePrice(facts.product, req.quantity, manualPrice);
   const stock = availability(facts.product, invalidCodes);
   return {
     kind: 'answer',

@@ -25,8 +25,15 @@ export class PricingError extends Error {
   }
 }
 
+/** The web's manual prices (PricingOverride rows with Source = 'MANUAL'), read whole on each refresh. */
+export interface ManualPriceSource {
+  load(): Promise<Array<{ customer: string; product: string; price: number }>>;
+}
+
 export interface PricingServiceOptions {
   source: PriceSource;
+  /** Manual prices agreed on the web: answered before anything the ERP holds. */
+  manual?: ManualPriceSource;
   /** The Invalid Condition Codes setting, parsed. */
   invalidConditionCodes: readonly string[];
   /** 0 turns the cache off (every lookup reads the ERP). */
@@ -49,10 +56,14 @@ export class PricingService {
   private misses = 0;
   private refreshedAt: Date | null = null;
   private erpState: 'ok' | 'unreachable' | 'unknown' = 'unknown';
+  private manual = new Map<string, number>();
+  /** The manual prices being read (at start and on each refresh); answers wait for it, so none is older than the refresh. */
+  private manualLoading: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: PricingServiceOptions) {
     this.cache = new Lru(options.cacheEntries ?? DEFAULT_CACHE_ENTRIES);
     this.invalid = invalidCodeSet(options.invalidConditionCodes);
+    this.reloadManual();
     const every = options.pollIntervalMs ?? 0;
     this.timer = every > 0 ? setInterval(() => this.refresh('poll'), every) : null;
     this.timer?.unref();
@@ -63,24 +74,48 @@ export class PricingService {
     this.generation++;
     this.options.onRefresh?.();
     this.cache.clear();
+    this.reloadManual();
     this.refreshedAt = new Date();
     this.options.logger?.debug({ reason }, 'price cache refreshed');
   }
 
+  private reloadManual(): void {
+    const source = this.options.manual;
+    if (!source) return;
+    const previous = this.manualLoading;
+    this.manualLoading = previous.then(async () => {
+      try {
+        const rows = await source.load();
+        const next = new Map<string, number>();
+        for (const r of rows) next.set(key(r.customer, '', r.product), r.price);
+        this.manual = next;
+      } catch (err) {
+        // The web database away: the ERP's prices still answer; the manual ones are read again at the next refresh.
+        this.options.logger?.warn({ err: (err as Error)?.message ?? String(err) }, 'live pricing: the web manual prices could not be read; keeping the last ones read');
+      }
+    });
+  }
+
+  private manualPrice(customer: string, product: string): number | null {
+    return this.manual.get(key(customer, '', product)) ?? null;
+  }
+
   /** One product: the answer, or a PricingError (404 naming what is unknown, 503 when the ERP is down). */
   async price(req: PriceRequestKey): Promise<PriceAnswer> {
+    await this.manualLoading;
     const facts = await this.facts(req.customer, req.warehouse, [req.product]);
-    const outcome = priceAnswer(req, facts.get(req.product)!, this.invalid);
+    const outcome = priceAnswer(req, facts.get(req.product)!, this.invalid, this.manualPrice(req.customer, req.product));
     if (outcome.kind === 'unknown') throw new PricingError(outcome.message, 404, outcome.what);
     return outcome.answer;
   }
 
   /** A cart: unknown customer or warehouse fails the call (404); an unknown product fails only its line. */
   async prices(req: PricesRequest): Promise<PricesResponse> {
+    await this.manualLoading;
     const facts = await this.facts(req.customer, req.warehouse, req.lines.map((l) => l.product));
     const lines: PricesResponse['lines'] = [];
     for (const line of req.lines) {
-      const outcome = priceAnswer({ ...line, customer: req.customer, warehouse: req.warehouse }, facts.get(line.product)!, this.invalid);
+      const outcome = priceAnswer({ ...line, customer: req.customer, warehouse: req.warehouse }, facts.get(line.product)!, this.invalid, this.manualPrice(req.customer, line.product));
       if (outcome.kind === 'answer') lines.push(outcome.answer);
       else if (outcome.what === 'product') lines.push({ product: line.product, quantity: line.quantity, error: outcome.message });
       else throw new PricingError(outcome.message, 404, outcome.what);

@@ -8,7 +8,7 @@ import type { Db } from '../db/db.js';
 import { openDb } from '../db/openDb.js';
 import { ErpConnection } from './erpConnection.js';
 import { SqlPriceSource } from './sqlPriceSource.js';
-import { DEFAULT_CACHE_ENTRIES, PricingService } from './pricingService.js';
+import { DEFAULT_CACHE_ENTRIES, PricingService, type ManualPriceSource } from './pricingService.js';
 import { buildPricingListener } from './pricingListener.js';
 import { buildErpListener } from './erpListener.js';
 import { erpChanges, type ErpChangeFeed } from './erpChanges.js';
@@ -42,6 +42,18 @@ function reopener(ctx: ServiceContext): (() => Promise<Db>) | undefined {
   return dsn.startsWith('mssql://') ? () => openDb(dsn) : undefined;
 }
 
+/** The web store's manual prices: PricingOverride rows with Source = 'MANUAL' (SPEC 6), the web's own rows. */
+export function webManualPrices(webDb: Db): ManualPriceSource {
+  return {
+    async load() {
+      const rows = await webDb.all<{ CustomerCode: string; ProductCode: string; Price: number | string | null }>(
+        `SELECT [CustomerCode], [ProductCode], [Price] FROM [PricingOverride] WHERE [Source] = 'MANUAL' AND [Price] IS NOT NULL`,
+      );
+      return rows.map((r) => ({ customer: String(r.CustomerCode).trim(), product: String(r.ProductCode).trim(), price: Number(r.Price) }));
+    },
+  };
+}
+
 export interface RunningPricing extends RunningService {
   price(req: TestPricingRequest): Promise<PriceAnswer>;
   service: PricingService;
@@ -54,6 +66,7 @@ export async function startPricingListener(ctx: ServiceContext, o: PricingStartO
   const source = new SqlPriceSource(connection, logger);
   const service = new PricingService({
     source,
+    manual: webManualPrices(ctx.webDb),
     invalidConditionCodes: conditionCodes(s.invalidConditionCodes),
     cacheEntries: o.cacheEntries ?? DEFAULT_CACHE_ENTRIES,
     pollIntervalMs: o.pollIntervalMs ?? Number(s.erpPollingIntervalMins ?? 5) * 60_000,

@@ -29,6 +29,11 @@ export interface LoadedSettings {
   values: SettingsValues;
   /** Keys present in the file that this version does not know: kept on save, never dropped. */
   unknown: Record<string, unknown>;
+  /**
+   * Values in the file that cannot be used but do not stop the integrator: a schedule that cannot run switches
+   * its event off (the status and the log say why) instead of keeping every other event from starting.
+   */
+  problems: FieldError[];
 }
 
 function describeJsonError(text: string, err: Error): string {
@@ -63,7 +68,7 @@ function describeJsonError(text: string, err: Error): string {
 export function loadSettings(file: string): LoadedSettings {
   const abs = path.resolve(file);
   const dir = path.dirname(abs);
-  if (!fs.existsSync(abs)) return { file: abs, dir, values: defaultSettings(), unknown: {} };
+  if (!fs.existsSync(abs)) return { file: abs, dir, values: defaultSettings(), unknown: {}, problems: [] };
   let text: string;
   try {
     text = fs.readFileSync(abs, 'utf8');
@@ -86,14 +91,16 @@ export function loadSettings(file: string): LoadedSettings {
     if (SETTINGS_BY_KEY.has(k)) known[k] = v;
     else unknown[k] = v;
   }
-  const errors = validateSettings(known);
+  const all = validateSettings(known);
+  const problems = all.filter((e) => SETTINGS_BY_KEY.get(e.key)?.type === 'schedule');
+  const errors = all.filter((e) => !problems.includes(e));
   if (errors.length) {
     throw new SettingsError(
       `settings file ${abs} has ${errors.length === 1 ? 'an invalid value' : `${errors.length} invalid values`}: ${errors.map(formatFieldError).join('; ')}`,
       errors,
     );
   }
-  return { file: abs, dir, values: { ...defaultSettings(), ...known }, unknown };
+  return { file: abs, dir, values: { ...defaultSettings(), ...known }, unknown, problems };
 }
 
 export function backupPath(file: string): string {

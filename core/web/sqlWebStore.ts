@@ -2,6 +2,9 @@
 import type { Db, Row } from '../db/db.js';
 import { chunks, inList } from '../erp/sqlErpSource.js';
 import type { CustomerBatch, CustomerState, WebOrderState, WebStore } from './webStore.js';
+import { rowVersionSnapshot } from './webSchema.js';
+
+const ADDRESS_COLUMNS = ['CustomerCode', 'AddressType', 'Name', 'Street', 'Suburb', 'State', 'Postcode', 'Country'];
 
 const ORDER_COLUMNS = ['OrderNo', 'CustomerCode', 'Status', 'OrderDate', 'Total', 'Source', 'IsShipped', 'ErpHash', 'UpdatedAt'];
 
@@ -76,6 +79,19 @@ export class SqlWebStore implements WebStore {
   }
 
   async writeCustomers(batch: CustomerBatch): Promise<void> {
+    // Addresses the ERP no longer has go first: on SQLite a delete moves its customer's row version.
+    for (const s of batch.staleAddresses) {
+      await this.db.run(`DELETE FROM [CustomerAddress] WHERE [CustomerCode] = @code AND [AddressType] = @type`, { code: s.code, type: s.type });
+    }
+    // SQLite: the rows carry row versions drawn from the clock here, so the version triggers (there for the web
+    // store's writes) stand aside and the versions to record are known; SQL Server's rowversion moves by itself.
+    let next = 0;
+    if (this.db.kind === 'sqlite') {
+      const n = batch.customers.length + batch.addresses.length;
+      if (n) next = Number((await this.db.get<{ Value: number }>(`UPDATE [RowVersionClock] SET [Value] = [Value] + @n WHERE [Id] = 1 RETURNING [Value]`, { n }))?.Value ?? 0) - n;
+      for (const c of batch.customers) c.RowVersion = ++next;
+      for (const a of batch.addresses) a.RowVersion = ++next;
+    }
     if (batch.customers.length) {
       // The union of the rows' keys in first-seen order, without an array of keys per row (flatMap cost
       // some 100 ms per 50,000 customers).
@@ -84,14 +100,68 @@ export class SqlWebStore implements WebStore {
       const columns = [...seen];
       await this.db.upsert('Customer', ['CustomerCode'], batch.customers, { columns, insertOnly: batch.insertOnly });
     }
-    for (const s of batch.staleAddresses) {
-      await this.db.run(`DELETE FROM [CustomerAddress] WHERE [CustomerCode] = @code AND [AddressType] = @type`, { code: s.code, type: s.type });
-    }
     if (batch.addresses.length) {
-      await this.db.upsert('CustomerAddress', ['CustomerCode', 'AddressType'], batch.addresses, {
-        columns: ['CustomerCode', 'AddressType', 'Name', 'Street', 'Suburb', 'State', 'Postcode', 'Country'],
-      });
+      await this.db.upsert('CustomerAddress', ['CustomerCode', 'AddressType'], batch.addresses, { columns: next ? [...ADDRESS_COLUMNS, 'RowVersion'] : ADDRESS_COLUMNS });
     }
+    if (!batch.recordErpWrite || !batch.customers.length) return;
+    if (next) {
+      // Every address of these customers was just written (stale ones deleted): the versions are the ones given.
+      const record = new Map<string, Row>();
+      for (const c of batch.customers) record.set(String(c.CustomerCode), { CustomerCode: c.CustomerCode, CustomerVersion: c.RowVersion, AddressVersion: 0 });
+      for (const a of batch.addresses) {
+        const r = record.get(String(a.CustomerCode));
+        if (r && Number(a.RowVersion) > Number(r.AddressVersion)) r.AddressVersion = a.RowVersion;
+      }
+      await this.db.upsert('CustomerErpWrite', ['CustomerCode'], [...record.values()], { columns: ['CustomerCode', 'CustomerVersion', 'AddressVersion'] });
+      return;
+    }
+    for (const part of chunks(batch.customers.map((c) => String(c.CustomerCode)))) {
+      const inl = inList(part, 'c');
+      await this.db.run(`DELETE FROM [CustomerErpWrite] WHERE [CustomerCode] IN (${inl.sql})`, inl.params);
+      await this.db.run(
+        `INSERT INTO [CustomerErpWrite] ([CustomerCode], [CustomerVersion], [AddressVersion])
+         SELECT c.[CustomerCode], c.[RowVersion], COALESCE((SELECT MAX(a.[RowVersion]) FROM [CustomerAddress] a WHERE a.[CustomerCode] = c.[CustomerCode]), 0)
+           FROM [Customer] c WHERE c.[CustomerCode] IN (${inl.sql})`,
+        inl.params,
+      );
+    }
+  }
+
+  rowVersionSnapshot(): Promise<number> {
+    return rowVersionSnapshot(this.db);
+  }
+
+  async driftCandidates(from: number): Promise<string[]> {
+    // SQLite: a row someone else inserted has version 0 (see addRowVersions).
+    const since = (t: string) => (this.db.kind === 'sqlite' ? `(${t}.[RowVersion] >= @from OR ${t}.[RowVersion] = 0)` : `${t}.[RowVersion] >= @from`);
+    const rows = await this.db.all<{ CustomerCode: string }>(
+      `SELECT c.[CustomerCode] FROM [Customer] c LEFT JOIN [CustomerErpWrite] w ON w.[CustomerCode] = c.[CustomerCode]
+        WHERE ${since('c')} AND c.[Source] = 'ERP' AND (w.[CustomerCode] IS NULL OR c.[RowVersion] <> w.[CustomerVersion])
+       UNION
+       SELECT a.[CustomerCode] FROM [CustomerAddress] a JOIN [Customer] c ON c.[CustomerCode] = a.[CustomerCode] LEFT JOIN [CustomerErpWrite] w ON w.[CustomerCode] = a.[CustomerCode]
+        WHERE ${since('a')} AND c.[Source] = 'ERP' AND (w.[CustomerCode] IS NULL OR a.[RowVersion] > w.[AddressVersion] OR a.[RowVersion] = 0)`,
+      { from },
+    );
+    return rows.map((r) => r.CustomerCode).sort();
+  }
+
+  async customerRows(codes: readonly string[], columns: readonly string[]): Promise<Map<string, Row>> {
+    const out = new Map<string, Row>();
+    const cols = [...new Set(['CustomerCode', ...columns])].map((c) => `[${c}]`).join(', ');
+    for (const part of chunks(codes)) {
+      const inl = inList(part, 'c');
+      for (const r of await this.db.all<Row & { CustomerCode: string }>(`SELECT ${cols} FROM [Customer] WHERE [CustomerCode] IN (${inl.sql})`, inl.params)) out.set(r.CustomerCode, r);
+    }
+    return out;
+  }
+
+  async addressRowsOf(codes: readonly string[]): Promise<Row[]> {
+    const out: Row[] = [];
+    for (const part of chunks(codes)) {
+      const inl = inList(part, 'c');
+      out.push(...(await this.db.all<Row>(`SELECT ${ADDRESS_COLUMNS.map((c) => `[${c}]`).join(', ')} FROM [CustomerAddress] WHERE [CustomerCode] IN (${inl.sql})`, inl.params)));
+    }
+    return out;
   }
 
   async erpCustomerCodes(after: string | null, limit: number): Promise<string[]> {

@@ -1,7 +1,8 @@
 // The web store tables of SPEC 4, as data. Migrations create them on either engine; the customer-code
 // registry (every column a customer conversion renames) is read from the `customerCode` flags here.
 import type { ColumnDef, Migration, TableDef } from '../db/schema.js';
-import { addColumnIfMissing, createIndexSql, createTables } from '../db/schema.js';
+import { addColumnIfMissing, applyColumnDefault, createIndexSql, createTableSql, createTables } from '../db/schema.js';
+import type { Db } from '../db/db.js';
 
 const code = (name = 'CustomerCode', extra: Partial<ColumnDef> = {}): ColumnDef => ({ name, type: 'text', length: 20, customerCode: true, ...extra });
 const text = (name: string, length: number, extra: Partial<ColumnDef> = {}): ColumnDef => ({ name, type: 'text', length, ...extra });
@@ -31,8 +32,9 @@ export const WEB_TABLES: readonly TableDef[] = [
       at('WebEditedAt'),
       { name: 'PendingErpPush', type: 'bool', nullable: false, default: '0' },
       // Beyond SPEC 4: where the row came from and why it is disabled, so an admin's disable and the
-      // ERP's hold/closed status can be told apart.
-      text('Source', 10, { nullable: false, default: "'ERP'" }),
+      // ERP's hold/closed status can be told apart. A row is the ERP's only when the integrator wrote it from the
+      // ERP (it sets 'ERP' itself); the web store knows nothing of this column, so its rows default to the web.
+      text('Source', 10, { nullable: false, default: "'WEB'" }),
       text('ErpStatus', 1),
       { name: 'DisabledByAdmin', type: 'bool', nullable: false, default: '0' },
       { name: 'CreditLimit', type: 'money' },
@@ -42,6 +44,10 @@ export const WEB_TABLES: readonly TableDef[] = [
       // rows move to it, and the code the web created it under (kept so either code finds the customer).
       text('ErpCode', 20),
       text('WebCode', 20),
+      // Migration 71: the ERP debtor whose email a web account has, offered to an admin (Offer Debtor Matches By
+      // Email), and the admin's answer: Link (to that debtor) or New (a debtor of its own).
+      text('EmailMatch', 20),
+      text('EmailMatchDecision', 10),
     ],
     primaryKey: ['CustomerCode'],
     indexes: [['ActiveStatus'], ['CrmStatus', 'Site'], ['Email']],
@@ -80,7 +86,8 @@ export const WEB_TABLES: readonly TableDef[] = [
       text('Status', 20),
       at('OrderDate'),
       { name: 'Total', type: 'money' },
-      text('Source', 10, { nullable: false, default: "'ERP'" }),
+      // The integrator writes 'ERP' on the orders it brings; an order the web store inserts is the web's.
+      text('Source', 10, { nullable: false, default: "'WEB'" }),
       at('SentToErpAt'),
       { name: 'IsShipped', type: 'bool', nullable: false, default: '0' },
       text('ErpHash', 64),
@@ -158,6 +165,13 @@ export const WEB_TABLES: readonly TableDef[] = [
     indexes: [['Event', 'StartedAt']],
   },
   {
+    // What Customer Master last wrote from the ERP, as the row versions it left (migration 72): a web edit of an
+    // ERP-owned field shows as a Customer or CustomerAddress row version past these, without reading the rows.
+    name: 'CustomerErpWrite',
+    columns: [code(), { name: 'CustomerVersion', type: 'bigint', nullable: false, default: '0' }, { name: 'AddressVersion', type: 'bigint', nullable: false, default: '0' }],
+    primaryKey: ['CustomerCode'],
+  },
+  {
     // Checkpoints and watermarks of the events (e.g. the last Send Changed stamp, a run's resume key).
     name: 'IntegrationState',
     columns: [text('Key', 100), text('Value', 4000), at('UpdatedAt')],
@@ -173,6 +187,59 @@ export const WEB_TABLES: readonly TableDef[] = [
 
 export const WEB_TABLES_BY_NAME: ReadonlyMap<string, TableDef> = new Map(WEB_TABLES.map((t) => [t.name, t]));
 
+/** Tables whose rows carry a RowVersion that changes on every insert and update, by anyone. */
+export const VERSIONED_TABLES = ['Customer', 'CustomerAddress'] as const;
+
+/**
+ * A RowVersion column on Customer and CustomerAddress that the database itself moves on every insert and update,
+ * whoever writes: SQL Server's rowversion (read as a BIGINT), emulated on SQLite by triggers drawing from one
+ * clock (an update moves it; a row inserted by anyone but the integrator stays at 0, which driftCandidates looks
+ * for too). On SQLite deleting an address moves its customer's version too.
+ */
+export async function addRowVersions(db: Db): Promise<void> {
+  for (const table of VERSIONED_TABLES) {
+    const columns = await db.columns(table);
+    if (db.kind === 'mssql') {
+      if (columns.includes('RowVersion')) continue;
+      // One rowversion column per table: use the web store's own when it has one.
+      const own = await db.get<{ name: string }>(`SELECT c.[name] FROM sys.columns c WHERE c.[object_id] = OBJECT_ID(@t) AND c.[system_type_id] = 189`, { t: table });
+      const stamp = own?.name ?? 'RowStamp';
+      if (!own) await db.exec(`ALTER TABLE [${table}] ADD [RowStamp] rowversion`);
+      await db.exec(`ALTER TABLE [${table}] ADD [RowVersion] AS CAST([${stamp.replace(/]/g, ']]')}] AS BIGINT)`);
+      continue;
+    } else {
+      await db.exec(`CREATE TABLE IF NOT EXISTS [RowVersionClock] ([Id] INTEGER PRIMARY KEY, [Value] INTEGER NOT NULL); INSERT OR IGNORE INTO [RowVersionClock] ([Id], [Value]) VALUES (1, 0)`);
+      if (!columns.includes('RowVersion')) {
+        await db.exec(`ALTER TABLE [${table}] ADD COLUMN [RowVersion] INTEGER NOT NULL DEFAULT 0`);
+        // Rows already there are not "inserted by the web" (version 0): they get the clock's first version.
+        await db.exec(`UPDATE [${table}] SET [RowVersion] = 1; UPDATE [RowVersionClock] SET [Value] = MAX([Value], 1) WHERE [Id] = 1`);
+      }
+      const tick = `UPDATE [RowVersionClock] SET [Value] = [Value] + 1 WHERE [Id] = 1;`;
+      const clock = `(SELECT [Value] FROM [RowVersionClock] WHERE [Id] = 1)`;
+      // Updates only: a row the web store inserts keeps version 0, which marks it as never written by the integrator
+      // (the integrator gives every row it writes a version from the clock, so its writes pass the trigger by).
+      await db.exec(
+        `CREATE TRIGGER IF NOT EXISTS [TR_${table}_RowVersion_Update] AFTER UPDATE ON [${table}] FOR EACH ROW WHEN NEW.[RowVersion] = OLD.[RowVersion] BEGIN ${tick} UPDATE [${table}] SET [RowVersion] = ${clock} WHERE rowid = NEW.rowid; END;`,
+      );
+      if (table === 'CustomerAddress') {
+        await db.exec(
+          `CREATE TRIGGER IF NOT EXISTS [TR_CustomerAddress_RowVersion_Delete] AFTER DELETE ON [CustomerAddress] FOR EACH ROW BEGIN ${tick} UPDATE [Customer] SET [RowVersion] = ${clock} WHERE [CustomerCode] = OLD.[CustomerCode]; END;`,
+        );
+      }
+    }
+    await db.exec(createIndexSql(db.kind, table, ['RowVersion']));
+  }
+}
+
+/** The first row version not yet given out: rows written from now on have this version or a later one. */
+export async function rowVersionSnapshot(db: Db): Promise<number> {
+  const r =
+    db.kind === 'mssql'
+      ? await db.get<{ v: number | string }>(`SELECT CAST(MIN_ACTIVE_ROWVERSION() AS BIGINT) AS [v]`)
+      : await db.get<{ v: number }>(`SELECT [Value] + 1 AS [v] FROM [RowVersionClock] WHERE [Id] = 1`);
+  return Number(r?.v ?? 0);
+}
+
 /** Every (table, column) that holds a customer code. A table added with a `customerCode` column is covered. */
 export function customerCodeColumns(tables: readonly TableDef[] = WEB_TABLES): Array<{ table: string; column: string }> {
   return tables.flatMap((t) => t.columns.filter((c) => c.customerCode).map((c) => ({ table: t.name, column: c.name })));
@@ -180,7 +247,8 @@ export function customerCodeColumns(tables: readonly TableDef[] = WEB_TABLES): A
 
 /**
  * Web migrations. Version ranges keep capabilities apart: 1-9 foundation, 10-19 customer/orders/statements,
- * 20-29 conversions, 30-39 pricing, 40-49 web accounts/CRM, 50-59 the running integrator.
+ * 20-29 conversions, 30-39 pricing, 40-49 web accounts/CRM, 50-59 the running integrator, 70-79 web rows and
+ * the ERP as data of record.
  */
 export const WEB_MIGRATIONS: Migration[] = [
   { version: 1, description: 'web schema', up: (db) => createTables(db, WEB_TABLES) },
@@ -194,6 +262,42 @@ export const WEB_MIGRATIONS: Migration[] = [
       // Codes are looked up by either: numbering checks ErpCode, admin actions accept the web's code.
       await db.exec(createIndexSql(db.kind, 'Customer', ['ErpCode']));
       await db.exec(createIndexSql(db.kind, 'Customer', ['WebCode']));
+    },
+  },
+  {
+    version: 70,
+    description: "web rows are the web's: Customer.Source and SalesOrder.Source default to WEB; rows the integrator never wrote from the ERP become WEB",
+    up: async (db) => {
+      await applyColumnDefault(db, WEB_TABLES_BY_NAME.get('Customer')!, 'Source');
+      await applyColumnDefault(db, WEB_TABLES_BY_NAME.get('SalesOrder')!, 'Source');
+      // The integrator's writes from the ERP leave a mark the web store cannot: Customer Master sets ErpHash and
+      // CreatedAt, a web account that became an ERP debtor keeps WebCode. A row with none of them was inserted by
+      // the web store and took the old default. If a Send All disabled it as "gone from the ERP" (ErpStatus C),
+      // that is undone: it is enabled again unless an admin disabled it.
+      await db.run(
+        `UPDATE [Customer] SET [Source] = 'WEB',
+                [IsDisabled] = CASE WHEN [ErpStatus] = 'C' THEN [DisabledByAdmin] ELSE [IsDisabled] END,
+                [ErpStatus] = CASE WHEN [ErpStatus] = 'C' THEN NULL ELSE [ErpStatus] END
+          WHERE [Source] = 'ERP' AND [ErpHash] IS NULL AND [CreatedAt] IS NULL AND [WebCode] IS NULL`,
+      );
+      // Get Orders stamps every order it brings with its ErpHash.
+      await db.run(`UPDATE [SalesOrder] SET [Source] = 'WEB' WHERE [Source] = 'ERP' AND [ErpHash] IS NULL`);
+    },
+  },
+  {
+    version: 71,
+    description: 'web accounts by email wait for an admin: Customer.EmailMatch, Customer.EmailMatchDecision',
+    up: async (db) => {
+      await addColumnIfMissing(db, WEB_TABLES_BY_NAME.get('Customer')!, 'EmailMatch');
+      await addColumnIfMissing(db, WEB_TABLES_BY_NAME.get('Customer')!, 'EmailMatchDecision');
+    },
+  },
+  {
+    version: 72,
+    description: 'ERP data of record in every run: RowVersion on Customer and CustomerAddress, CustomerErpWrite',
+    up: async (db) => {
+      await addRowVersions(db);
+      for (const sql of createTableSql(db.kind, WEB_TABLES_BY_NAME.get('CustomerErpWrite')!)) await db.exec(sql);
     },
   },
 ];

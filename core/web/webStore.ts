@@ -18,6 +18,11 @@ export interface CustomerBatch {
   staleAddresses: Array<{ code: string; type: string }>;
   /** Customer columns written on insert only (kept on an existing row). */
   insertOnly: readonly string[];
+  /**
+   * The rows are the ERP's as the integrator writes them: record the row versions they are left with
+   * (CustomerErpWrite), so a later change by anyone else shows without reading the rows.
+   */
+  recordErpWrite?: boolean;
 }
 
 export interface WebOrderState {
@@ -42,6 +47,17 @@ export interface WebStore {
   /** AddressType values of the customers with these codes. */
   addressTypesOf(codes: readonly string[]): Promise<Map<string, Set<string>>>;
   writeCustomers(batch: CustomerBatch): Promise<void>;
+  /** The first row version not yet given out (rowVersionSnapshot). */
+  rowVersionSnapshot(): Promise<number>;
+  /**
+   * ERP customers someone other than the integrator changed since the version `from`: the Customer row or an
+   * address has a version past what the integrator recorded when it last wrote them.
+   */
+  driftCandidates(from: number): Promise<string[]>;
+  /** Customer columns of these customers, by code. */
+  customerRows(codes: readonly string[], columns: readonly string[]): Promise<Map<string, Row>>;
+  /** Every CustomerAddress row of these customers. */
+  addressRowsOf(codes: readonly string[]): Promise<Row[]>;
   /** Codes of ERP-sourced customers after `after`, in code order. */
   erpCustomerCodes(after: string | null, limit: number): Promise<string[]>;
   /** Disables ERP customers whose debtor left the ERP; returns how many changed. */

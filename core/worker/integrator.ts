@@ -12,10 +12,11 @@ import { WEB_MIGRATIONS } from '../web/webSchema.js';
 import type { Logger } from '../logging/logger.js';
 import { EVENT_LABELS, EVENT_NAMES, EVENT_SCHEDULE_KEYS, type EventName, type Progress, type RunRecord } from '../contracts/events.js';
 import type { Status } from '../contracts/adminApi.js';
-import type { SettingsValues } from '../contracts/settings.schema.js';
+import { SETTINGS_BY_KEY, type SettingsValues } from '../contracts/settings.schema.js';
 import { loadSettings, diffSettings, type LoadedSettings } from '../settings/settingsFile.js';
 import { EVENTS } from '../events/registry.js';
 import { runEvent, markInterruptedRuns, type RunOutcome } from '../events/runEvent.js';
+import { LAST_RUN_STATE } from '../events/customerMaster.js';
 import { emptySummary } from '../events/types.js';
 import { isRetryable, userMessage } from '../errors.js';
 import { SERVICES, type RunningService, type Service, type TestPricingRequest } from './service.js';
@@ -83,6 +84,13 @@ const EXCLUSIVE: Partial<Record<EventName, EventName[]>> = {
   'customer-master': ['conversions'],
   conversions: ['customer-master'],
 };
+
+/**
+ * Events that work on the customers Customer Master brings. On a web database where Customer Master has never
+ * finished, their scheduled runs wait for its first run, so the first start gives what running the events one
+ * after another gives, however the schedules fall.
+ */
+const NEED_CUSTOMERS: readonly EventName[] = ['orders', 'statements', 'web-accounts', 'conversions'];
 
 /** The IntegrationRun mode, named as runEvent names it. */
 const runMode = (name: EventName, all: boolean) => (name === 'customer-master' || name === 'orders' ? (all ? 'SendAll' : 'SendChanged') : all ? 'All' : 'Changed');
@@ -179,10 +187,14 @@ export class Integrator extends EventEmitter {
     for (const name of EVENT_NAMES) {
       const text = String(s[EVENT_SCHEDULE_KEYS[name]] ?? 'off');
       let schedule: Schedule;
+      let scheduleError: string | null = null;
       try {
         schedule = parseSchedule(text);
-      } catch {
+      } catch (err) {
+        // A value saved by hand or by an older version: this event stays off, every other one starts.
         schedule = { kind: 'off' };
+        scheduleError = `${userMessage(err)}; ${EVENT_LABELS[name]} is off until ${SETTINGS_BY_KEY.get(EVENT_SCHEDULE_KEYS[name])?.label ?? EVENT_SCHEDULE_KEYS[name]} is fixed`;
+        this.logger.error({ event: name, schedule: text }, scheduleError);
       }
       const previous = this.events.get(name);
       const st: EventState = {
@@ -195,7 +207,7 @@ export class Integrator extends EventEmitter {
         running: null,
         abort: null,
         lastRun: previous?.lastRun ?? this.lastRunsAtStart.get(name) ?? null,
-        lastError: previous?.lastError ?? null,
+        lastError: scheduleError ?? previous?.lastError ?? null,
         attempts: 0,
         retryAt: null,
       };
@@ -248,6 +260,8 @@ export class Integrator extends EventEmitter {
 
   private serviceDbs: Db[] = [];
   private lastRunsAtStart = new Map<string, RunRecord>();
+  /** No Customer Master run has finished on this web database yet (see NEED_CUSTOMERS). */
+  private firstCustomerMasterPending = false;
 
   private async openWeb(create = false): Promise<Db> {
     return openDb(String(this.applied.webDsn), { baseDir: this.settingsValue.dir, create });
@@ -265,6 +279,7 @@ export class Integrator extends EventEmitter {
         const ghosts = await markInterruptedRuns(web, this.now());
         if (ghosts) this.logger.warn({ runs: ghosts }, 'runs left unfinished by a previous process were marked Failed');
         this.lastRunsAtStart = new Map((await lastRunPerEvent(web)).map((r) => [r.event, r]));
+        this.firstCustomerMasterPending = !(await web.get(`SELECT [Key] FROM [IntegrationState] WHERE [Key] = @key`, { key: LAST_RUN_STATE }));
       } finally {
         await web.close();
       }
@@ -397,7 +412,7 @@ export class Integrator extends EventEmitter {
     if (this.stateValue !== 'running' || !st) return { accepted: false, event: name, message: `the integrator is ${this.stateValue}`, done: null, runId: null };
     if (st.running) return { accepted: false, event: name, message: `${label} is already running`, done: null, runId: null };
     if (!EVENTS[name]) return { accepted: false, event: name, message: `${label} is not available in this edition`, done: null, runId: null };
-    const blocker = this.blockedBy(name);
+    const blocker = this.blockedBy(name, 'manual');
     if (blocker) return { accepted: false, event: name, message: `${label} waits: ${EVENT_LABELS[blocker]} is running and includes its work`, done: null, runId: null };
     const done = this.launch(st, { all: options.all ?? false }, 'manual');
     const runId = new Promise<number | null>((resolve) => {
@@ -515,6 +530,11 @@ export class Integrator extends EventEmitter {
       error: outcome.error ?? null,
       details: outcome.summary.details ?? null,
     };
+    // The wait ends with the first Customer Master that finished, or that failed for a reason a retry will not
+    // mend (bad settings): the other events then run as scheduled rather than never.
+    if (name === 'customer-master' && (outcome.status === 'Succeeded' || outcome.status === 'Partial' || (outcome.status === 'Failed' && !outcome.retryable))) {
+      this.firstCustomerMasterPending = false;
+    }
     if (outcome.status === 'Failed') {
       st.lastError = outcome.error ?? 'failed';
       if (outcome.retryable && this.stateValue === 'running') {
@@ -534,8 +554,13 @@ export class Integrator extends EventEmitter {
     return outcome;
   }
 
-  private blockedBy(name: EventName): EventName | null {
+  private blockedBy(name: EventName, trigger: 'schedule' | 'manual' = 'schedule'): EventName | null {
     for (const other of EXCLUSIVE[name] ?? []) if (this.events.get(other)?.running) return other;
+    // An admin's Run now is the admin's order; a schedule waits for the first Customer Master.
+    if (trigger === 'schedule' && this.firstCustomerMasterPending && NEED_CUSTOMERS.includes(name)) {
+      const cm = this.events.get('customer-master');
+      if (EVENTS['customer-master'] && cm && cm.schedule.kind !== 'off') return 'customer-master';
+    }
     return null;
   }
 

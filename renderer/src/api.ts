@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import {
   API,
+  type CUSTOMER_ACTIONS,
   BlockedUsersResponseSchema,
   CheckConfigResponseSchema,
   ConversionsResponseSchema,
@@ -55,7 +56,7 @@ export interface ApiOptions {
   fetchImpl?: typeof fetch;
 }
 
-export type CustomerAction = 'activate' | 'release' | 'approve' | 'decline' | 'disable' | 'enable';
+export type CustomerAction = (typeof CUSTOMER_ACTIONS)[number];
 
 export function createApi(opts: ApiOptions) {
   const base = (opts.baseUrl ?? '').replace(/\/$/, '');

@@ -59,3 +59,29 @@ export function Section({ title, actions, children, id }: { title: string; actio
     </section>
   );
 }
+
+/**
+ * A modal dialog: a question with a confirm and a cancel button, or a message with OK. Escape cancels; the
+ * confirming button has the focus when it opens.
+ */
+export function Dialog(p: { title: string; children: ReactNode; confirm: string; danger?: boolean; cancel?: string; onConfirm(): void; onCancel?(): void; testId?: string }) {
+  const close = p.onCancel ?? p.onConfirm;
+  return (
+    <div className="dialog-backdrop" onKeyDown={(e) => e.key === 'Escape' && close()}>
+      <div className="dialog" role={p.onCancel ? 'dialog' : 'alertdialog'} aria-modal="true" aria-labelledby="dialog-title" data-testid={p.testId}>
+        <h2 id="dialog-title">{p.title}</h2>
+        <div className="dialog-body">{p.children}</div>
+        <div className="form-actions">
+          {p.onCancel && (
+            <button type="button" onClick={p.onCancel}>
+              {p.cancel ?? 'Cancel'}
+            </button>
+          )}
+          <button type="button" className={p.danger ? 'danger' : 'primary'} autoFocus onClick={p.onConfirm}>
+            {p.confirm}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}

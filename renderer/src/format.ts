@@ -99,6 +99,7 @@ export function formatPrice(n: number | null): string {
 }
 
 const SOURCE_LABELS: Record<string, string> = {
+  manual: 'Manual price agreed on the web',
   special: 'Customer special price',
   level: 'Customer price level (best quantity break)',
   base: 'Base price',

@@ -5,6 +5,8 @@ import { openDb } from '../../core/db/openDb.js';
 import { defaultSettings } from '../../core/contracts/settings.schema.js';
 import { createLogger } from '../../core/logging/logger.js';
 import { startPricingListener } from '../../core/pricing/pricingServices.js';
+import { migrate } from '../../core/db/schema.js';
+import { WEB_MIGRATIONS } from '../../core/web/webSchema.js';
 
 const [mode, erpFile, cacheEntries] = process.argv.slice(2);
 
@@ -21,7 +23,9 @@ if (mode === 'bare') {
 } else {
   const dsn = `sqlite:${erpFile}`;
   const erpDb = await openDb(dsn, { readonly: true });
+  // The web side, migrated: the listener reads its manual prices (none here) on each refresh.
   const webDb = await openDb('sqlite::memory:', { create: true });
+  await migrate(webDb, WEB_MIGRATIONS);
   const settings = { ...defaultSettings(), httpPort: 0 };
   const running = await startPricingListener(
     { erpDb, webDb, settings, logger: createLogger(), openErpDb: () => openDb(dsn, { readonly: true }) },

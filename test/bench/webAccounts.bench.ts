@@ -19,7 +19,7 @@ const logger = createLogger({});
 
 function addWebAccounts(webFile: string, n: number): void {
   const db = new Database(webFile);
-  const c = db.prepare(`INSERT INTO Customer (CustomerCode, Name, Email, Phone, Source, ActiveStatus) VALUES (?, ?, ?, '0400 000 000', 'WEB', 'Active')`);
+  const c = db.prepare(`INSERT INTO Customer (CustomerCode, Name, Email, Phone, ActiveStatus, PendingErpPush) VALUES (?, ?, ?, '0400 000 000', 'Active', 1)`);
   const a = db.prepare(`INSERT INTO CustomerAddress (CustomerCode, AddressType, Name, Street, Suburb, State, Postcode, Country) VALUES (?, '00', ?, '1 Main St', 'Melbourne', 'VIC', '3000', 'Australia')`);
   const o = db.prepare(`INSERT INTO SalesOrder (OrderNo, CustomerCode, OrderDate, Total, Source) VALUES (?, ?, '2026-11-01T10:00:00Z', 30, 'WEB')`);
   const l = db.prepare(`INSERT INTO SalesOrderLine (OrderNo, LineNo, ProductCode, Qty, Price) VALUES (?, ?, 'P00001', 1, 15)`);

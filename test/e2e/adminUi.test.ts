@@ -35,7 +35,7 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
 
   beforeAll(async () => {
     // One row per transaction: a Customer Master run over 1,000 debtors lasts long enough to watch its progress.
-    const file = prepareDemo(dir, { batchSize: 1 }, 1000);
+    const file = prepareDemo(dir, { batchSize: 1, offerDebtorMatchesByEmail: true }, 1000);
     // A web customer the Customers tab can act on even before Customer Master has sent any.
     const web = new Database(path.join(dir, 'web.sqlite'));
     web.prepare("INSERT INTO [Customer] ([CustomerCode], [Name], [ActiveStatus], [Site], [Email], [Source], [ErpStatus]) VALUES (?, ?, 'Inactive', 'Main', ?, 'ERP', 'A')").run(seeded, 'E2E Test Pty Ltd', 'e2e@example.test');
@@ -108,15 +108,32 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
     const preserve = page.locator('[data-key="preserveProductData"]');
     expect(await preserve.textContent()).toContain('not used by this edition');
     expect(await page.locator('[data-key="sendCustomerConversions"]').textContent()).not.toContain('not used by this edition');
-    expect(await page.locator('[data-key="getNewOrdersTimeoutMinutes"] .unit').textContent()).toContain('minutes');
+    // Seed 001's words.
+    expect(await page.locator('[data-key="getNewOrdersTimeoutMinutes"] label').textContent()).toBe('Get New Orders Timeout');
+    expect(await page.locator('[data-key="getNewOrdersTimeoutMinutes"] .unit').textContent()).toBe('minutes (0 = no timeout)');
+    expect(await page.locator('[data-key="invalidConditionCodes"] label').textContent()).toBe('Invalid Condition Codes (default: DIYNT)');
+    // Test Pricing inside the Live Pricing/Availability group, as on the seed's screen.
+    const live = page.locator('fieldset', { hasText: 'Live Pricing/Availability' });
+    const inGroup = live.getByTestId('advanced-test-pricing');
+    for (const label of ['Product', 'Warehouse', 'Customer', 'Quantity']) await inGroup.getByLabel(label, { exact: true }).waitFor();
+    await inGroup.getByRole('button', { name: 'Test Pricing' }).waitFor();
+    expect(await inGroup.textContent()).toContain('(Integrator needs to be running in foreground mode)');
+    await inGroup.getByLabel('Product', { exact: true }).fill(erpSample.product);
+    await inGroup.getByLabel('Warehouse', { exact: true }).fill(erpSample.warehouse);
+    await inGroup.getByLabel('Customer', { exact: true }).fill(erpSample.customer);
+    await inGroup.getByLabel('Product', { exact: true }).press('Enter');
+    await inGroup.getByTestId('pricing-answer').or(inGroup.getByTestId('pricing-error')).or(inGroup.getByTestId('pricing-blocker')).first().waitFor();
+    await live.screenshot({ path: path.join(RESULTS, '03c-live-pricing-group.png') });
+    // Enter in the pricing form asked for a price; it saved no settings.
+    expect(await page.getByTestId('settings-saved').count()).toBe(0);
 
     // The large-data warning appears with the tick and goes with it.
     const auto = page.getByLabel('Auto-activate all customers');
     await auto.check();
-    await page.getByTestId('auto-activate-warning').waitFor();
-    expect(await page.getByTestId('auto-activate-warning').textContent()).toContain('large amount of data');
+    await page.getByTestId('autoActivateAllCustomers-warning').waitFor();
+    expect(await page.getByTestId('autoActivateAllCustomers-warning').textContent()).toContain('large amount of data');
     await auto.uncheck();
-    await page.getByTestId('auto-activate-warning').waitFor({ state: 'detached' });
+    await page.getByTestId('autoActivateAllCustomers-warning').waitFor({ state: 'detached' });
 
     // A bad value: 400 with field errors, shown at the field; nothing saved.
     const httpPort = page.locator('#setting-httpPort');
@@ -242,19 +259,97 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
     }
     await screenshot(page, '08-customers');
     await row.getByRole('button', { name: 'Mark Active' }).click();
-    const message = page.getByTestId('customer-message');
-    await message.waitFor();
-    const text = (await message.textContent()) ?? '';
+    const outcome = page.getByTestId('outcome-dialog');
+    const failed = page.locator('.notice.tone-bad');
+    await outcome.or(failed).first().waitFor();
+    const text = (await outcome.or(failed).first().textContent()) ?? '';
     if (/not available in this edition/.test(text)) {
       console.log(`skipping the Mark Active outcome check: ${text}`);
       ctx.skip();
     }
+    expect(text).toContain('marked active');
+    await outcome.getByRole('button', { name: 'OK' }).click();
+    await outcome.waitFor({ state: 'detached' });
     await expect.poll(() => row.textContent(), { timeout: UI_WAIT_MS }).toContain('PendingGetOrders');
     const web = new Database(path.join(dir, 'web.sqlite'), { readonly: true });
     const stored = web.prepare('SELECT [ActiveStatus] FROM [Customer] WHERE [CustomerCode] = ?').get(seeded) as { ActiveStatus: string };
     web.close();
     expect(stored.ActiveStatus).toBe('PendingGetOrders');
     await screenshot(page, '09-customer-marked-active');
+  });
+
+  it('CRM approval: Approve and Decline ask first; the outcome is a dialog with OK; the approved customer leaves the Released list', async () => {
+    await page.getByRole('tab', { name: 'Customers' }).click();
+    await page.getByRole('searchbox').fill('');
+    await page.getByLabel('Site').fill('Melbourne');
+    await page.getByLabel('CRM status').selectOption('Released');
+    const approveRow = page.locator('tr[data-code="CRM-0003"]');
+    const declineRow = page.locator('tr[data-code="CRM-0002"]');
+    await approveRow.waitFor();
+    await declineRow.waitFor();
+
+    // Decline is final: it asks, and Cancel changes nothing.
+    await declineRow.getByRole('button', { name: 'Decline' }).click();
+    const confirm = page.getByTestId('confirm-dialog');
+    await confirm.waitFor();
+    expect(await confirm.textContent()).toContain('Decline St Kilda Marine Services (CRM-0002)? Declining is final');
+    await screenshot(page, '08b-decline-confirm');
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    await declineRow.waitFor();
+    const web = () => new Database(path.join(dir, 'web.sqlite'), { readonly: true });
+    let db = web();
+    expect(db.prepare(`SELECT [CrmStatus] FROM [Customer] WHERE [CustomerCode] = 'CRM-0002'`).pluck().get()).toBe('Released');
+    db.close();
+
+    // Approve names the customer and that an ERP debtor follows.
+    await approveRow.getByRole('button', { name: 'Approve' }).click();
+    await confirm.waitFor();
+    expect(await confirm.textContent()).toContain('Approve Footscray Fabrication (CRM-0003)? This creates an ERP debtor');
+    await screenshot(page, '08c-approve-confirm');
+    await confirm.getByRole('button', { name: 'Approve' }).click();
+    const outcome = page.getByTestId('outcome-dialog');
+    await outcome.waitFor({ timeout: UI_WAIT_MS });
+    expect(await outcome.getByRole('heading').textContent()).toBe('Customer Authorisation');
+    expect(await outcome.getByTestId('customer-message').textContent()).toBe('Authorisation for Customer, Footscray Fabrication, has been successful.');
+    await screenshot(page, '08d-approve-outcome');
+    await outcome.getByRole('button', { name: 'OK' }).click();
+    await outcome.waitFor({ state: 'detached' });
+    // The list refreshed: the approved customer is no longer Released; the other one still is.
+    await approveRow.waitFor({ state: 'detached' });
+    await declineRow.waitFor();
+    db = web();
+    expect(db.prepare(`SELECT [CrmStatus], [ActiveStatus] FROM [Customer] WHERE [WebCode] = 'CRM-0003'`).get()).toEqual({ CrmStatus: 'Approved', ActiveStatus: 'Active' });
+    db.close();
+    await page.getByLabel('CRM status').selectOption('');
+    await page.getByLabel('Site').fill('');
+  });
+
+  it('a web account whose email is a debtor\'s waits, shown as such, until an admin links it', async () => {
+    const run = await app.api<{ accepted: boolean }>('/api/events/web-accounts/run', { method: 'POST' });
+    expect(run.body.accepted).toBe(true);
+    await until('web-accounts to finish', async () => {
+      const ev = (await status()).events.find((e) => e.event === 'web-accounts');
+      return ev?.lastRun && !ev.running;
+    }, 60_000);
+    await page.getByRole('tab', { name: 'Status' }).click();
+    await page.getByRole('tab', { name: 'Customers' }).click();
+    await page.getByRole('searchbox').fill('B2C-0002');
+    const row = page.locator('tr[data-code="B2C-0002"]');
+    await row.waitFor({ timeout: UI_WAIT_MS });
+    const match = (await row.getByTestId('email-match').textContent())?.match(/matches (\S+)/)?.[1];
+    expect(match).toBeTruthy();
+    await screenshot(page, '08e-email-match-waits');
+    await row.getByRole('button', { name: `Link to ${match}` }).click();
+    const confirm = page.getByTestId('confirm-dialog');
+    await confirm.waitFor();
+    expect(await confirm.textContent()).toContain(`to ERP debtor ${match}?`);
+    await confirm.getByRole('button', { name: `Link to ${match}` }).click();
+    const outcome = page.getByTestId('outcome-dialog');
+    await outcome.waitFor({ timeout: UI_WAIT_MS });
+    expect(await outcome.textContent()).toContain(`Web account B2C-0002 is linked to ERP debtor ${match}`);
+    await outcome.getByRole('button', { name: 'OK' }).click();
+    await page.getByRole('searchbox').fill('');
   });
 
   it('Test Pricing answers with price, source, availability and time, or says why it cannot', async (ctx) => {

@@ -13,6 +13,8 @@ import { ErpChangeFeed } from '../../core/pricing/erpChanges.js';
 import { startErpListener, startPricingListener, type PricingStartOptions, type RunningPricing } from '../../core/pricing/pricingServices.js';
 import type { RunningService } from '../../core/worker/service.js';
 import type { Db } from '../../core/db/db.js';
+import { migrate } from '../../core/db/schema.js';
+import { WEB_MIGRATIONS } from '../../core/web/webSchema.js';
 
 export async function writeFixtureErp(file: string): Promise<void> {
   const db = new SqliteDb(file, { create: true });
@@ -56,6 +58,8 @@ export async function writeFixtureErp(file: string): Promise<void> {
 
 export interface Listeners {
   erpFile: string;
+  /** The web database (migrated): the web store's manual prices live here. */
+  webFile: string;
   pricing: RunningPricing;
   erp: RunningService;
   priceUrl: string;
@@ -68,13 +72,16 @@ export async function startListeners(dir: string, settings: SettingsValues = {},
   const values: SettingsValues = { ...defaultSettings(), httpPort: 0, erpListenerPort: 0, enableErpListener: true, ...settings };
   const logger = createLogger({ dir: path.join(dir, 'logs'), level: 'info', secrets: typeof values.listenerApiKey === 'string' && values.listenerApiKey ? [values.listenerApiKey] : [] });
   const erpDb = await openDb(`sqlite:${erpFile}`, { readonly: true });
-  const webDb = await openDb('sqlite::memory:', { create: true });
+  const webFile = path.join(dir, 'web.sqlite');
+  const webDb = await openDb(`sqlite:${webFile}`, { create: true });
+  await migrate(webDb, WEB_MIGRATIONS);
   const feed = new ErpChangeFeed();
   const ctx = { erpDb, webDb, settings: values, logger, openErpDb: () => openDb(`sqlite:${erpFile}`, { readonly: true }) };
   const pricing = await startPricingListener(ctx, { feed, ...options });
   const erp = await startErpListener(ctx, { feed });
   return {
     erpFile,
+    webFile,
     pricing,
     erp,
     priceUrl: pricing.endpoints['Pricing listener'],
@@ -134,6 +141,16 @@ export function priceQuery(base: string, q: Record<string, string | number>): st
 /** Writes into the ERP file through its own connection, as the ERP itself would. */
 export async function erpWrite(file: string, sql: string, params: unknown[] = []): Promise<void> {
   // Plain better-sqlite3: the ERP file keeps its journal mode (SqliteDb would switch it to WAL).
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    db.prepare(sql).run(params);
+  } finally {
+    db.close();
+  }
+}
+
+/** Writes into the web database through its own connection, as the web store itself would. */
+export async function webWrite(file: string, sql: string, params: unknown[] = []): Promise<void> {
   const db = new Database(file, { fileMustExist: true });
   try {
     db.prepare(sql).run(params);

@@ -29,6 +29,14 @@ describe('integrator CLI: demo, settings, export-logs', () => {
     expect(integrator(['settings', 'get', 'defaultCountry', '--config', cfg]).out.trim()).toBe('New Zealand');
   });
 
+  it('warns, as the UI does, when auto-activate all customers is turned on', () => {
+    const on = integrator(['settings', 'set', 'autoActivateAllCustomers', 'true', '--config', cfg]);
+    expect(on.status, on.err).toBe(0);
+    expect(on.out).toContain('Warning: Auto-activate all customers integrates orders and statements for every customer, not only those marked active. This moves a large amount of data; use with caution.');
+    const off = integrator(['settings', 'set', 'autoActivateAllCustomers', 'false', '--config', cfg]);
+    expect(off.out).not.toContain('Warning');
+  });
+
   it('refuses httpPort abc with the field named and leaves the file alone', () => {
     const before = fs.readFileSync(cfg, 'utf8');
     const r = integrator(['settings', 'set', 'httpPort', 'abc', '--config', cfg]);

@@ -28,7 +28,8 @@ afterEach(async () => {
 
 const convert = (db: SqliteDb) => processPendingConversions(db, { logger });
 const details = (db: SqliteDb, oldCode: string): ConversionDetails => JSON.parse(conversions(db).find((c) => c.OldCode === oldCode)!.Details!);
-const SPEC_TABLES = ['Customer', 'CustomerAddress', 'UserCustomer', 'SalesOrder', 'StatementLine', 'PricingOverride'];
+// SPEC 4's tables, and the one the integrator adds (what Customer Master last wrote, by code).
+const SPEC_TABLES = ['Customer', 'CustomerAddress', 'UserCustomer', 'SalesOrder', 'StatementLine', 'PricingOverride', 'CustomerErpWrite'];
 const none = Object.fromEntries(SPEC_TABLES.map((t) => [t, 0]));
 
 describe('customer conversions', () => {
@@ -48,6 +49,7 @@ describe('customer conversions', () => {
       SalesOrder: [],
       StatementLine: [['TransRef']],
       PricingOverride: [['ProductCode', 'Source']],
+      CustomerErpWrite: [[]],
     });
   });
 
@@ -63,7 +65,7 @@ describe('customer conversions', () => {
     expect(s).toMatchObject({ read: 1, written: 1, failed: 0 });
     expect(rowsOf(db, 'OLD1')).toEqual(none);
     expect(rowsOf(db, 'NEW1')).toEqual(before);
-    expect(before).toEqual({ Customer: 1, CustomerAddress: 2, UserCustomer: 1, SalesOrder: 2, StatementLine: 1, PricingOverride: 2 });
+    expect(before).toEqual({ Customer: 1, CustomerAddress: 2, UserCustomer: 1, SalesOrder: 2, StatementLine: 1, PricingOverride: 2, CustomerErpWrite: 0 });
     const c = db.raw.prepare(`SELECT Name, ActiveStatus FROM Customer WHERE CustomerCode = 'NEW1'`).get();
     expect(c).toEqual({ Name: 'OLD1', ActiveStatus: 'Active' });
     // Order lines follow their order; other customers are untouched.
@@ -86,7 +88,7 @@ describe('customer conversions', () => {
     expect(outcome.status).toBe('Succeeded');
     const run = db.raw.prepare(`SELECT Event, Status, Read, Written, Failed, Details FROM IntegrationRun WHERE Id = ?`).get(outcome.runId) as { Details: string };
     expect(run).toMatchObject({ Event: 'conversions', Status: 'Succeeded', Read: 1, Written: 1, Failed: 0 });
-    expect(JSON.parse(run.Details).rowsMoved).toEqual({ Customer: 1, CustomerAddress: 2, UserCustomer: 1, SalesOrder: 2, StatementLine: 1, PricingOverride: 2 });
+    expect(JSON.parse(run.Details).rowsMoved).toEqual({ Customer: 1, CustomerAddress: 2, UserCustomer: 1, SalesOrder: 2, StatementLine: 1, PricingOverride: 2, CustomerErpWrite: 0 });
   });
 
   it('moves into an existing new code: the old Customer row goes, collisions keep the target row and are recorded', async () => {
@@ -99,7 +101,7 @@ describe('customer conversions', () => {
     const s = await convert(db);
     expect(s).toMatchObject({ written: 1, failed: 0 });
     expect(rowsOf(db, 'OLD')).toEqual(none);
-    expect(rowsOf(db, 'NEW')).toEqual({ Customer: 1, CustomerAddress: 3, UserCustomer: 2, SalesOrder: 4, StatementLine: 2, PricingOverride: 2 });
+    expect(rowsOf(db, 'NEW')).toEqual({ Customer: 1, CustomerAddress: 3, UserCustomer: 2, SalesOrder: 4, StatementLine: 2, PricingOverride: 2, CustomerErpWrite: 0 });
     // The target's rows won.
     expect(db.raw.prepare(`SELECT Name FROM Customer WHERE CustomerCode = 'NEW'`).get()).toEqual({ Name: 'new' });
     expect(db.raw.prepare(`SELECT Name FROM CustomerAddress WHERE CustomerCode = 'NEW' AND AddressType = '00'`).get()).toEqual({ Name: 'new' });
@@ -117,7 +119,7 @@ describe('customer conversions', () => {
       ['PricingOverride', { CustomerCode: 'OLD', ProductCode: 'P1', Source: 'ERP' }],
     ]);
     expect(d.dropped[0].row).toMatchObject({ Name: 'old', Street: '00 old St' });
-    expect(d.moved).toEqual({ Customer: 0, CustomerAddress: 1, UserCustomer: 1, SalesOrder: 2, StatementLine: 1, PricingOverride: 1 });
+    expect(d.moved).toEqual({ Customer: 0, CustomerAddress: 1, UserCustomer: 1, SalesOrder: 2, StatementLine: 1, PricingOverride: 1, CustomerErpWrite: 0 });
     expect(s.details).toMatchObject({ rowsDropped: { CustomerAddress: 1, UserCustomer: 1, StatementLine: 1, PricingOverride: 1 }, customers: { merged: 1 } });
   });
 
@@ -141,7 +143,7 @@ describe('customer conversions', () => {
       }
       expect(rowsOf(db, 'A')).toEqual(none);
       expect(rowsOf(db, 'B')).toEqual(none);
-      expect(rowsOf(db, 'C')).toEqual({ Customer: 1, CustomerAddress: 3, UserCustomer: 2, SalesOrder: 4, StatementLine: 2, PricingOverride: 2 });
+      expect(rowsOf(db, 'C')).toEqual({ Customer: 1, CustomerAddress: 3, UserCustomer: 2, SalesOrder: 4, StatementLine: 2, PricingOverride: 2, CustomerErpWrite: 0 });
       expect(db.raw.prepare(`SELECT Name FROM Customer WHERE CustomerCode = 'C'`).get()).toEqual({ Name: 'b' });
       expect(db.raw.prepare(`SELECT Name FROM CustomerAddress WHERE CustomerCode = 'C' AND AddressType = '00'`).get()).toEqual({ Name: 'b' });
       expect(conversions(db).map((c) => c.Status)).toEqual(['Processed', 'Processed']);
@@ -173,7 +175,7 @@ describe('customer conversions', () => {
     // Only K moved.
     const after = snapshot(db);
     expect(rowsOf(db, 'K')).toEqual(none);
-    for (const code of ['A', 'B', 'Z']) expect(rowsOf(db, code)).toEqual({ Customer: 1, CustomerAddress: 2, UserCustomer: 1, SalesOrder: 2, StatementLine: 1, PricingOverride: 2 });
+    for (const code of ['A', 'B', 'Z']) expect(rowsOf(db, code)).toEqual({ Customer: 1, CustomerAddress: 2, UserCustomer: 1, SalesOrder: 2, StatementLine: 1, PricingOverride: 2, CustomerErpWrite: 0 });
     expect(after.WebUser).toEqual(before.WebUser);
     // Failed conversions are not retried: the next run has nothing to do.
     expect(await convert(db)).toMatchObject({ read: 0, written: 0, failed: 0 });
@@ -222,7 +224,7 @@ describe('customer conversions', () => {
       }
       expect(rowsOf(db, 'NEW')).toEqual(none);
       expect(rowsOf(db, 'FIRST')).toEqual(none);
-      expect(rowsOf(db, 'FIRST2')).toEqual({ Customer: 1, CustomerAddress: 2, UserCustomer: 1, SalesOrder: 2, StatementLine: 1, PricingOverride: 2 });
+      expect(rowsOf(db, 'FIRST2')).toEqual({ Customer: 1, CustomerAddress: 2, UserCustomer: 1, SalesOrder: 2, StatementLine: 1, PricingOverride: 2, CustomerErpWrite: 0 });
       expect(rowsOf(db, 'QUIET')).toEqual(none);
       const [first, failed, ok] = conversions(db);
       expect(failed).toMatchObject({ Status: 'Pending', ProcessedAt: null, Details: null });
@@ -237,7 +239,7 @@ describe('customer conversions', () => {
       const rerun = await processPendingConversions(db, { logger, batchSize });
       expect(rerun).toMatchObject({ read: 1, written: 1, failed: 0 });
       expect(rowsOf(db, 'OLD')).toEqual(none);
-      expect(rowsOf(db, 'NEW')).toEqual({ Customer: 1, CustomerAddress: 2, UserCustomer: 1, SalesOrder: 2, StatementLine: 1, PricingOverride: 2 });
+      expect(rowsOf(db, 'NEW')).toEqual({ Customer: 1, CustomerAddress: 2, UserCustomer: 1, SalesOrder: 2, StatementLine: 1, PricingOverride: 2, CustomerErpWrite: 0 });
       expect(conversions(db)[1]).toMatchObject({ Status: 'Processed', Error: null });
       expect(await convert(db)).toMatchObject({ read: 0 });
     });
@@ -259,7 +261,7 @@ describe('customer conversions', () => {
 
       const after = await webDb(dir, `crash-${batchSize}.sqlite`);
       open.push(after);
-      const full = { Customer: 1, CustomerAddress: 2, UserCustomer: 1, SalesOrder: 2, StatementLine: 1, PricingOverride: 2 };
+      const full = { Customer: 1, CustomerAddress: 2, UserCustomer: 1, SalesOrder: 2, StatementLine: 1, PricingOverride: 2, CustomerErpWrite: 0 };
       codes.forEach((c, i) => {
         // Each customer is wholly on its old code or wholly on its new one.
         expect([rowsOf(after, c), rowsOf(after, `${c}N`)], c).toEqual(i < committed ? [none, full] : [full, none]);

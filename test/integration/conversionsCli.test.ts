@@ -25,7 +25,7 @@ describe('integrator process-pending-conversions', () => {
     expect(r.out).toContain('CustomerAddress 1');
 
     const after = new SqliteDb(path.join(dir, 'web.sqlite'));
-    expect(rowsOf(after, 'OLD')).toEqual({ Customer: 0, CustomerAddress: 0, UserCustomer: 0, SalesOrder: 0, StatementLine: 0, PricingOverride: 0 });
+    expect(rowsOf(after, 'OLD')).toEqual({ Customer: 0, CustomerAddress: 0, UserCustomer: 0, SalesOrder: 0, StatementLine: 0, PricingOverride: 0, CustomerErpWrite: 0 });
     expect(conversions(after)[0].Status).toBe('Processed');
     const run = after.raw.prepare(`SELECT Event, Status, Written FROM IntegrationRun`).all();
     expect(run).toEqual([{ Event: 'conversions', Status: 'Succeeded', Written: 1 }]);

@@ -78,9 +78,9 @@ describe('Send Customer Conversions during customer-master', () => {
       ]),
     );
     for (const old of ['L00003', 'L00011', 'X00021', 'Y00021']) expect(Object.values(rowsOf(webDb, old)).every((n) => n === 0), old).toBe(true);
-    expect(rowsOf(webDb, 'C00003')).toEqual({ Customer: 1, CustomerAddress: 2, UserCustomer: 1, SalesOrder: 2, StatementLine: 1, PricingOverride: specials(erpDb, 'C00003') });
-    expect(rowsOf(webDb, 'C00011')).toEqual({ Customer: 1, CustomerAddress: 2, UserCustomer: 1, SalesOrder: 2, StatementLine: 1, PricingOverride: specials(erpDb, 'C00011') });
-    expect(rowsOf(webDb, 'C00021')).toEqual({ Customer: 1, CustomerAddress: 3, UserCustomer: 2, SalesOrder: 4, StatementLine: 2, PricingOverride: specials(erpDb, 'C00021') });
+    expect(rowsOf(webDb, 'C00003')).toEqual({ Customer: 1, CustomerAddress: 2, UserCustomer: 1, SalesOrder: 2, StatementLine: 1, PricingOverride: specials(erpDb, 'C00003'), CustomerErpWrite: 0 });
+    expect(rowsOf(webDb, 'C00011')).toEqual({ Customer: 1, CustomerAddress: 2, UserCustomer: 1, SalesOrder: 2, StatementLine: 1, PricingOverride: specials(erpDb, 'C00011'), CustomerErpWrite: 0 });
+    expect(rowsOf(webDb, 'C00021')).toEqual({ Customer: 1, CustomerAddress: 3, UserCustomer: 2, SalesOrder: 4, StatementLine: 2, PricingOverride: specials(erpDb, 'C00021'), CustomerErpWrite: 0 });
     // X00021's prices collided with Y00021's (same products): Y's were kept, X's are on the record.
     const x = JSON.parse(c.find((r) => r.OldCode === 'X00021')!.Details!);
     expect(x).toMatchObject({ finalCode: 'C00021', path: ['X00021', 'Y00021', 'C00021'] });

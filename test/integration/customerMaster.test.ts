@@ -5,6 +5,7 @@ import { runEvent } from '../../core/events/runEvent.js';
 import { createLogger } from '../../core/logging/logger.js';
 import { makeRig, type Rig } from '../helpers/eventRig.js';
 import { checksum, differences, erpCanonical, webCanonical } from '../helpers/customerChecksum.js';
+import { insertWebRows, updateWebRow } from '../helpers/webStore.js';
 
 const dir = tmpDir('integrator-cm-');
 
@@ -80,8 +81,44 @@ describe('customer-master', () => {
     expectWebEqualsErp(rig);
   });
 
+  it('Send Changed puts back web edits of ERP-owned fields and addresses, and leaves a pending edit of an editable field', async () => {
+    const erpOf = (code: string) => rig.erp.prepare(`SELECT dr_name, rep_code, terms_code, credit_limit FROM deb_master WHERE accountcode = ?`).get(code) as Record<string, unknown>;
+    const before = erpOf('C00080');
+    const street = rig.web.prepare(`SELECT Street FROM CustomerAddress WHERE CustomerCode = 'C00081' AND AddressType = '00'`).pluck().get();
+    const delivery = rig.web.prepare(`SELECT AddressType FROM CustomerAddress WHERE CustomerCode = 'C00083' AND AddressType <> '00' LIMIT 1`).pluck().get() as string;
+    expect(delivery).toBeDefined();
+    // The web store edits as it may: contract columns of its rows, nothing of the integrator's.
+    await updateWebRow(rig.webDb, 'Customer', { CustomerCode: 'C00080' }, { Name: 'Renamed On The Web', RepCode: 'R99', TermsCode: 'CASH' });
+    await updateWebRow(rig.webDb, 'CustomerAddress', { CustomerCode: 'C00081', AddressType: '00' }, { Street: '1 Web Edit Lane' });
+    await insertWebRows(rig.web, 'CustomerAddress', [{ CustomerCode: 'C00082', AddressType: '42', Name: 'Added on the web', Street: '2 Web St', Suburb: 'Carlton', State: 'VIC', Postcode: '3053', Country: 'Australia' }]);
+    await rig.webDb.run(`DELETE FROM [CustomerAddress] WHERE [CustomerCode] = 'C00083' AND [AddressType] = @t`, { t: delivery });
+    // Email is a Web Editable Field: the edit waits for the customer's next order, ERP-owned Name does not.
+    await updateWebRow(rig.webDb, 'Customer', { CustomerCode: 'C00084' }, { Email: 'new@web.example', PendingErpPush: 1, WebEditedAt: '2026-11-01T08:00:00Z', Name: 'Also Renamed' });
+
+    const out = await rig.run('customer-master');
+    expect(out.status, out.error).toBe('Succeeded');
+    expect(out.summary.details).toMatchObject({ webEditsUndone: 5 });
+    expect(out.summary.details?.webEditsUndoneCustomers).toEqual(['C00080', 'C00081', 'C00082', 'C00083', 'C00084']);
+    const web80 = rig.web.prepare(`SELECT Name, RepCode, TermsCode FROM Customer WHERE CustomerCode = 'C00080'`).get();
+    expect(web80).toEqual({ Name: before.dr_name, RepCode: before.rep_code, TermsCode: before.terms_code });
+    expect(rig.web.prepare(`SELECT Street FROM CustomerAddress WHERE CustomerCode = 'C00081' AND AddressType = '00'`).pluck().get()).toBe(street);
+    expect(rig.web.prepare(`SELECT COUNT(*) FROM CustomerAddress WHERE CustomerCode = 'C00082' AND AddressType = '42'`).pluck().get()).toBe(0);
+    expect(rig.web.prepare(`SELECT COUNT(*) FROM CustomerAddress WHERE CustomerCode = 'C00083' AND AddressType = ?`).pluck().get(delivery)).toBe(1);
+    expect(rig.web.prepare(`SELECT Name, Email, PendingErpPush FROM Customer WHERE CustomerCode = 'C00084'`).get()).toEqual({ Name: erpOf('C00084').dr_name, Email: 'new@web.example', PendingErpPush: 1 });
+    // Nothing left to put back; the ERP's own changes still arrive as before.
+    const again = await rig.run('customer-master');
+    expect(again.summary).toMatchObject({ written: 0 });
+    expect(again.summary.details).toMatchObject({ webEditsUndone: 0 });
+    await updateWebRow(rig.webDb, 'Customer', { CustomerCode: 'C00084' }, { Email: rig.erp.prepare(`SELECT email FROM deb_master WHERE accountcode = 'C00084'`).pluck().get() as string, PendingErpPush: 0 });
+    expectWebEqualsErp(rig);
+  });
+
   it('Send All disables (never deletes) ERP customers that left the ERP and leaves WEB customers alone; an admin disable survives', async () => {
-    rig.web.prepare(`INSERT INTO Customer (CustomerCode, Name, Source) VALUES ('WEB-00001', 'Checkout Customer', 'WEB')`).run();
+    // The web store's own customers, inserted as it does: contract columns only.
+    await insertWebRows(rig.web, 'Customer', [
+      { CustomerCode: 'WEB-00001', Name: 'Checkout Customer', ActiveStatus: 'Active', Email: 'buyer@example.net', IsDisabled: 0, PendingErpPush: 1 },
+      { CustomerCode: 'CRM-0900', Name: 'CRM Prospect', ActiveStatus: 'Inactive', Email: 'crm@example.net', IsDisabled: 0, PendingErpPush: 0, CrmStatus: 'NewCRM', Site: 'Melbourne', Phone: '03 9000 0000' },
+    ]);
     rig.web.prepare(`UPDATE Customer SET DisabledByAdmin = 1, IsDisabled = 1 WHERE CustomerCode = 'C00061'`).run();
     rig.erp.prepare(`UPDATE deb_master SET credit_limit = 123, dr_date_last_changed = '2026-11-01T11:00:00Z' WHERE accountcode = 'C00061'`).run();
     rig.erp.prepare(`DELETE FROM name_and_address_master WHERE accountcode = 'C00060'`).run();
@@ -93,7 +130,8 @@ describe('customer-master', () => {
     const all = await rig.run('customer-master', { all: true });
     expect(all.summary.details).toMatchObject({ disabledRemoved: 1 });
     expect(rig.web.prepare(`SELECT IsDisabled, ErpStatus FROM Customer WHERE CustomerCode = 'C00060'`).get()).toEqual({ IsDisabled: 1, ErpStatus: 'C' });
-    expect(rig.web.prepare(`SELECT IsDisabled, Source FROM Customer WHERE CustomerCode = 'WEB-00001'`).get()).toEqual({ IsDisabled: 0, Source: 'WEB' });
+    expect(rig.web.prepare(`SELECT IsDisabled, Source, ErpStatus FROM Customer WHERE CustomerCode = 'WEB-00001'`).get()).toEqual({ IsDisabled: 0, Source: 'WEB', ErpStatus: null });
+    expect(rig.web.prepare(`SELECT IsDisabled, Source, ErpStatus, CrmStatus FROM Customer WHERE CustomerCode = 'CRM-0900'`).get()).toEqual({ IsDisabled: 0, Source: 'WEB', ErpStatus: null, CrmStatus: 'NewCRM' });
     expect(rig.web.prepare(`SELECT IsDisabled FROM Customer WHERE CustomerCode = 'C00061'`).pluck().get()).toBe(1);
     const web = webCanonical(rig.webFile, `[Source] = 'ERP' AND [CustomerCode] <> 'C00060'`);
     expect(checksum(web)).toBe(checksum(erpCanonical(rig.erpFile)));

@@ -3,7 +3,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tmpDir } from '../helpers/tmp.js';
-import { erpWrite, postJson, priceQuery, request, startListeners, writeFixtureErp, type Listeners } from '../helpers/pricingFixture.js';
+import { until } from '../helpers/until.js';
+import { erpWrite, postJson, priceQuery, request, startListeners, webWrite, writeFixtureErp, type Listeners } from '../helpers/pricingFixture.js';
 import { PriceAnswerSchema } from '../../core/contracts/adminApi.js';
 import { MAX_PRICE_LINES, PricesResponseSchema } from '../../core/contracts/pricingApi.js';
 
@@ -168,6 +169,44 @@ describe('live pricing listener over a real SQLite ERP', () => {
     expect(n.status).toBe(200);
     expect(n.json).toMatchObject({ refreshed: true });
     expect(await answer('C1', 'P1', 'MEL', 10)).toMatchObject({ unitPrice: 75, available: 100 });
+  });
+
+  it('answers a manual price from the web first, after a notify or the poll, in GET /price and in a cart', async () => {
+    expect(await answer('C3', 'P1', 'MEL', 1)).toMatchObject({ unitPrice: 60, priceSource: 'special' });
+    // The web store agrees a price with C3 (its own row: the contract columns only), and one with C1 for P3.
+    await webWrite(l.webFile, "INSERT INTO PricingOverride (CustomerCode, ProductCode, Source, Price) VALUES ('C3', 'P1', 'MANUAL', 42.5), ('C1', 'P3', 'MANUAL', 11)");
+    // An ERP special on the web is not a manual price: the listener reads those from the ERP itself.
+    await webWrite(l.webFile, "INSERT INTO PricingOverride (CustomerCode, ProductCode, Source, Price) VALUES ('C1', 'P1', 'ERP', 1)");
+    expect((await answer('C3', 'P1', 'MEL', 1)).priceSource).toBe('special');
+    await request(`${l.erpUrl}/erp/notify`, { method: 'POST' });
+    expect(await answer('C3', 'P1', 'MEL', 1)).toMatchObject({ unitPrice: 42.5, priceSource: 'manual', available: 100 });
+    expect(await answer('C3', 'P1', 'MEL', 500)).toMatchObject({ unitPrice: 42.5, priceSource: 'manual' });
+    expect((await answer('C1', 'P1', 'MEL', 10)).priceSource).toBe('level');
+    const cart = await postJson(`${l.priceUrl}/prices`, { customer: 'C1', warehouse: 'SYD', lines: [{ product: 'P3', quantity: 10 }, { product: 'P1', quantity: 1 }] });
+    expect(cart.status, cart.text).toBe(200);
+    expect((cart.json as { lines: unknown[] }).lines).toEqual([
+      expect.objectContaining({ product: 'P3', unitPrice: 11, priceSource: 'manual' }),
+      expect.objectContaining({ product: 'P1', priceSource: 'level' }),
+    ]);
+    // A manual price removed on the web: the ERP's price again after the next refresh.
+    await webWrite(l.webFile, "DELETE FROM PricingOverride WHERE Source = 'MANUAL'");
+    await request(`${l.erpUrl}/erp/notify`, { method: 'POST' });
+    expect(await answer('C3', 'P1', 'MEL', 1)).toMatchObject({ unitPrice: 60, priceSource: 'special' });
+  });
+
+  it('the ERP polling interval picks up manual price changes without a notify', async () => {
+    const pollDir = tmpDir('integrator-pricing-poll-');
+    await writeFixtureErp(path.join(pollDir, 'erp.sqlite'));
+    const polled = await startListeners(pollDir, {}, { pollIntervalMs: 200 });
+    try {
+      const ask = async () => PriceAnswerSchema.parse((await request(priceQuery(polled.priceUrl, { customer: 'C2', product: 'P1', warehouse: 'MEL', quantity: 1 }))).json);
+      expect(await ask()).toMatchObject({ priceSource: 'base' });
+      await webWrite(polled.webFile, "INSERT INTO PricingOverride (CustomerCode, ProductCode, Source, Price) VALUES ('C2', 'P1', 'MANUAL', 33)");
+      await until('the poll to bring the manual price', async () => (await ask()).priceSource === 'manual');
+      expect(await ask()).toMatchObject({ unitPrice: 33, priceSource: 'manual' });
+    } finally {
+      await polled.close();
+    }
   });
 
   it('health reports the ERP and the cache', async () => {

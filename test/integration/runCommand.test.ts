@@ -202,6 +202,32 @@ describe('integrator run', () => {
     expect(await again.exited).toBe(0);
   });
 
+  it('a schedule that can never run: refused at save time; already in the file, that event is off with the reason and the rest runs', async () => {
+    const s = await install('bad-schedule', 30, { statementsSchedule: 'every 1s' });
+    const set = integrator(['settings', 'set', 'customerMasterSchedule', '*/0 * * * *', '--config', s.file]);
+    expect(set.status).toBe(1);
+    expect(set.err.trim()).toMatch(/^error: not saved: Customer Master Schedule \(customerMasterSchedule\) is not a valid cron expression: .*stepping: 0/);
+    // Written by hand (or by an older version that accepted it).
+    const saved = JSON.parse(fs.readFileSync(s.file, 'utf8'));
+    fs.writeFileSync(s.file, JSON.stringify({ ...saved, customerMasterSchedule: '*/0 * * * *' }, null, 2));
+    const validate = integrator(['settings', 'validate', '--config', s.file]);
+    expect(validate.status).toBe(1);
+    expect(validate.err).toMatch(/Customer Master Schedule \(customerMasterSchedule\) is not a valid cron expression/);
+
+    const run = startRun(['--config', s.file]);
+    const [, base, , token] = await run.waitFor(/^Admin UI: (http:\/\/127\.0\.0\.1:(\d+))\/#token=(\S+)$/);
+    const status = async () => (await (await fetch(`${base}/api/status`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+      state: string;
+      events: Array<{ event: string; nextRunAt: string | null; lastError: string | null; lastRun: { status: string } | null }>;
+    };
+    const cm = (await status()).events.find((e) => e.event === 'customer-master')!;
+    expect(cm.nextRunAt).toBeNull();
+    expect(cm.lastError).toMatch(/^not a valid schedule "\*\/0 \* \* \* \*": .*; Customer Master is off until Customer Master Schedule is fixed$/);
+    await until('the other events run', async () => (await status()).events.find((e) => e.event === 'statements')!.lastRun?.status === 'Succeeded');
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  });
+
   it('a corrupt or missing settings file: one clear line and a non-zero exit', async () => {
     const dir = tmpDir('integrator-run-bad-');
     const file = path.join(dir, 'settings.json');

@@ -11,6 +11,9 @@ import { customerCodeColumns } from '../../core/web/webSchema.js';
 import type { SettingsValues } from '../../core/contracts/settings.schema.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { count, openDemo, putErpCustomersOnWeb, silentLogger, type DemoPair } from '../helpers/webDemo.js';
+import { insertWebRows } from '../helpers/webStore.js';
+import { runConfigCheck } from '../../core/customers/checkConfig.js';
+import { loadSettings } from '../../core/settings/settingsFile.js';
 
 const dir = tmpDir('integrator-webacc-');
 const open: DemoPair[] = [];
@@ -81,37 +84,42 @@ describe('numbering templates', () => {
 });
 
 describe('web-accounts event', () => {
-  it('creates ERP debtors for web accounts, matches on email, moves every web row, sends the orders', async () => {
+  it('creates ERP debtors for web accounts, never linking one to a debtor by email alone, moves every web row, sends the orders', async () => {
     const p = await demo('main');
     const matchedEmail = (await p.web.get<{ Email: string }>(`SELECT [Email] FROM [Customer] WHERE [CustomerCode] = 'B2C-0002'`))!.Email;
     const matchedCode = (await p.erp.get<{ accountcode: string }>(`SELECT [accountcode] FROM [deb_master] WHERE [email] = @e`, { e: matchedEmail }))!.accountcode;
+    const matchedBefore = await p.erp.get(`SELECT * FROM [deb_master] WHERE [accountcode] = @c`, { c: matchedCode });
     const debtorsBefore = await count(p.erp, `SELECT COUNT(*) AS n FROM [deb_master]`);
 
     const out = await run(p);
     expect(out.status, out.error).toBe('Succeeded');
-    expect(out.summary.details).toMatchObject({ accountsCreated: 1, accountsMatchedByEmail: 1, ordersSent: 3, guestOrders: 1, ordersWaitingForAccount: 1 });
+    expect(out.summary.details).toMatchObject({ accountsCreated: 2, ordersSent: 3, guestOrders: 1, ordersWaitingForAccount: 1 });
+    expect(out.summary.details?.accountsLinked).toBeUndefined();
 
-    // A new debtor for the new account, from the sequence, with its address as a location; none for the match.
-    expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [deb_master]`)).toBe(debtorsBefore + 1);
+    // A new debtor for each account, from the sequence, with its address as a location. B2C-0002 registered with
+    // the email of an existing debtor: that alone links nothing (anyone can type an email address).
+    expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [deb_master]`)).toBe(debtorsBefore + 2);
     const deb = await p.erp.get<Record<string, unknown>>(`SELECT * FROM [deb_master] WHERE [accountcode] = 'WEB-00001'`);
     expect(deb).toMatchObject({ dr_name: 'Jordan Lee', dr_status: 'A', terms_code: 'WEB', email: 'jordan.lee@example.net' });
     expect(await p.erp.all(`SELECT [na_type], [suburb] FROM [name_and_address_master] WHERE [accountcode] = 'WEB-00001'`)).toEqual([{ na_type: '00', suburb: 'Prahran' }]);
-    expect(await count(p.web, `SELECT [NextValue] AS n FROM [NumberingSequence] WHERE [Name] = 'WEB-#####'`)).toBe(2);
+    expect(await count(p.web, `SELECT [NextValue] AS n FROM [NumberingSequence] WHERE [Name] = 'WEB-#####'`)).toBe(3);
+    expect(await p.erp.get(`SELECT * FROM [deb_master] WHERE [accountcode] = @c`, { c: matchedCode })).toEqual(matchedBefore);
 
     // Every web row follows the customer to its ERP code; nothing is left under the web code.
     for (const { table, column } of customerCodeColumns()) {
       expect(await count(p.web, `SELECT COUNT(*) AS n FROM [${table}] WHERE [${column}] IN ('B2C-0001', 'B2C-0002')`), table).toBe(0);
     }
     expect(await p.web.get(`SELECT [Source], [WebCode], [ErpStatus] FROM [Customer] WHERE [CustomerCode] = 'WEB-00001'`)).toEqual({ Source: 'ERP', WebCode: 'B2C-0001', ErpStatus: 'A' });
-    expect(await p.web.get(`SELECT [Source], [WebCode] FROM [Customer] WHERE [CustomerCode] = @c`, { c: matchedCode })).toEqual({ Source: 'ERP', WebCode: 'B2C-0002' });
+    expect(await p.web.get(`SELECT [Source], [WebCode] FROM [Customer] WHERE [CustomerCode] = 'WEB-00002'`)).toEqual({ Source: 'ERP', WebCode: 'B2C-0002' });
+    expect(await count(p.web, `SELECT COUNT(*) AS n FROM [Customer] WHERE [CustomerCode] = @c`, { c: matchedCode })).toBe(0);
     expect(await p.web.all(`SELECT [UserId] FROM [UserCustomer] WHERE [CustomerCode] = 'WEB-00001'`)).toEqual([{ UserId: 'jordan.lee' }]);
     expect(await p.web.all(`SELECT [AddressType] FROM [CustomerAddress] WHERE [CustomerCode] = 'WEB-00001'`)).toEqual([{ AddressType: '00' }]);
 
-    // Orders: on the new debtor, on the matched debtor, the guest order on the guest customer; the CRM order waits.
+    // Orders: on the new debtors, the guest order on the guest customer; the CRM order waits.
     const erpOrders = await p.erp.all(`SELECT [so_order_no], [accountcode] FROM [sales_order] WHERE [so_order_no] LIKE 'W%' ORDER BY [so_order_no]`);
     expect(erpOrders).toEqual([
       { so_order_no: 'W000001', accountcode: 'WEB-00001' },
-      { so_order_no: 'W000002', accountcode: matchedCode },
+      { so_order_no: 'W000002', accountcode: 'WEB-00002' },
       { so_order_no: 'W000003', accountcode: 'GUEST' },
     ]);
     expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [sales_order_line] WHERE [so_order_no] = 'W000003'`)).toBe(3);
@@ -123,9 +131,89 @@ describe('web-accounts event', () => {
     const again = await run(p);
     expect(again.status).toBe('Succeeded');
     expect(again.summary.written).toBe(0);
-    expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [deb_master]`)).toBe(debtorsBefore + 1);
+    expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [deb_master]`)).toBe(debtorsBefore + 2);
     expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [sales_order] WHERE [so_order_no] LIKE 'W%'`)).toBe(3);
-    expect(await count(p.web, `SELECT [NextValue] AS n FROM [NumberingSequence] WHERE [Name] = 'WEB-#####'`)).toBe(2);
+    expect(await count(p.web, `SELECT [NextValue] AS n FROM [NumberingSequence] WHERE [Name] = 'WEB-#####'`)).toBe(3);
+  });
+
+  it('with email matches offered, an account whose email is a debtor\'s waits for an admin: Link to the debtor, or Create new debtor', async () => {
+    const p = await demo('offer', { offerDebtorMatchesByEmail: true });
+    const email = (await p.web.get<{ Email: string }>(`SELECT [Email] FROM [Customer] WHERE [CustomerCode] = 'B2C-0002'`))!.Email;
+    const debtor = (await p.erp.get<{ accountcode: string; dr_name: string }>(`SELECT [accountcode], [dr_name] FROM [deb_master] WHERE [email] = @e`, { e: email }))!;
+    // A second self-registered account with another debtor's email (a stranger typing it): it waits too.
+    const other = (await p.erp.get<{ accountcode: string; email: string }>(`SELECT [accountcode], [email] FROM [deb_master] WHERE [dr_status] = 'A' AND [accountcode] <> @c AND [accountcode] LIKE 'C%' ORDER BY [accountcode]`, { c: debtor.accountcode }))!;
+    await insertWebRows(p.web, 'Customer', [{ CustomerCode: 'B2C-0666', Name: 'mallory', ActiveStatus: 'Active', Email: other.email.toUpperCase(), IsDisabled: 0, PendingErpPush: 1 }]);
+    await insertWebRows(p.web, 'WebUser', [{ UserId: 'mallory', Email: other.email.toUpperCase(), IsDisabled: 0 }]);
+    await insertWebRows(p.web, 'UserCustomer', [{ UserId: 'mallory', CustomerCode: 'B2C-0666', IsDefault: 1 }]);
+    const mallorysCustomers = async () => (await p.web.all<{ CustomerCode: string }>(`SELECT [CustomerCode] FROM [UserCustomer] WHERE [UserId] = 'mallory'`)).map((r) => r.CustomerCode);
+    const debtorsBefore = await count(p.erp, `SELECT COUNT(*) AS n FROM [deb_master]`);
+
+    const out = await run(p);
+    expect(out.status, out.error).toBe('Succeeded');
+    expect(out.summary.details).toMatchObject({ accountsCreated: 1, accountsWaitingForConfirmation: 2 });
+    expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [deb_master]`)).toBe(debtorsBefore + 1);
+    // They wait, shown as such, their orders with them; nothing moved to the debtors.
+    expect(await getCustomer(p.web, 'B2C-0002')).toMatchObject({ customerCode: 'B2C-0002', source: 'WEB', emailMatch: debtor.accountcode });
+    expect(await getCustomer(p.web, 'B2C-0666')).toMatchObject({ customerCode: 'B2C-0666', source: 'WEB', emailMatch: other.accountcode });
+    expect(await p.erp.get(`SELECT [so_order_no] FROM [sales_order] WHERE [so_order_no] = 'W000002'`)).toBeUndefined();
+    expect(await mallorysCustomers()).toEqual(['B2C-0666']);
+    const again = await run(p);
+    expect(again.summary.details).toMatchObject({ accountsWaitingForConfirmation: 2 });
+    const check = await runConfigCheck({ ...loadSettings(p.demo.settings), values: p.settings });
+    expect(check.items.find((i) => i.item === 'Web accounts by email')).toEqual({
+      item: 'Web accounts by email',
+      ok: true,
+      message: 'matches offered (Offer Debtor Matches By Email (offerDebtorMatchesByEmail)): 2 web accounts wait for an admin to link each to the matching debtor or create a new one (Customers tab)',
+    });
+    expect(again.summary.written).toBe(0);
+
+    // The admin confirms the one that is the debtor's own...
+    const ctx = { webDb: p.web, erpDb: async () => p.erp, settings: p.settings, logger: silentLogger, now: () => T0 };
+    expect(await CUSTOMER_ACTIONS.link.run(ctx, 'B2C-0002')).toBe(`Web account B2C-0002 is linked to ERP debtor ${debtor.accountcode} (${debtor.dr_name}).`);
+    expect(await getCustomer(p.web, 'B2C-0002')).toMatchObject({ customerCode: debtor.accountcode, source: 'ERP', emailMatch: null });
+    // ...and gives the other a debtor of its own.
+    expect(await CUSTOMER_ACTIONS['create-new'].run(ctx, 'B2C-0666')).toBe('Web account B2C-0666 is new ERP debtor WEB-00002.');
+    expect(await getCustomer(p.web, 'B2C-0666')).toMatchObject({ customerCode: 'WEB-00002', source: 'ERP', emailMatch: null });
+    expect(await p.erp.get(`SELECT [dr_name] FROM [deb_master] WHERE [accountcode] = 'WEB-00002'`)).toEqual({ dr_name: 'mallory' });
+    expect(await mallorysCustomers()).toEqual(['WEB-00002']);
+    // Nothing waits any more; the linked account's order now goes to its debtor.
+    await expect(CUSTOMER_ACTIONS.link.run(ctx, 'CRM-0001')).rejects.toThrow(/customer CRM-0001 \(Yarra Valley Cafe Supplies\) has no debtor match waiting for confirmation/);
+    const last = await run(p);
+    expect(last.summary.details?.accountsWaitingForConfirmation).toBeUndefined();
+    expect(await p.erp.get(`SELECT [accountcode] FROM [sales_order] WHERE [so_order_no] = 'W000002'`)).toEqual({ accountcode: debtor.accountcode });
+  });
+
+  it('a customer the web store inserts with contract columns only is the web\'s: sent to the ERP, approvable as a CRM customer, never disabled', async () => {
+    const p = await demo('contract-rows');
+    await insertWebRows(p.web, 'Customer', [
+      { CustomerCode: 'B2C-0500', Name: 'Contract Buyer', ActiveStatus: 'Active', Email: 'contract.buyer@example.net', IsDisabled: 0, PendingErpPush: 1 },
+      { CustomerCode: 'CRM-0500', Name: 'Contract Prospect', ActiveStatus: 'Inactive', Email: 'prospect@example.net', IsDisabled: 0, PendingErpPush: 0, CrmStatus: 'NewCRM', Site: 'Sydney', Phone: '02 9000 0500' },
+    ]);
+    await insertWebRows(p.web, 'CustomerAddress', [{ CustomerCode: 'B2C-0500', AddressType: '00', Name: 'Contract Buyer', Street: '1 Web St', Suburb: 'Carlton', State: 'VIC', Postcode: '3053', Country: 'Australia' }]);
+    await insertWebRows(p.web, 'SalesOrder', [{ OrderNo: 'W500001', CustomerCode: 'B2C-0500', Status: 'Submitted', OrderDate: '2026-11-01T10:00:00Z', Total: 12, Source: 'WEB' }]);
+
+    // Customer Master Send All: the web's rows are not the ERP's to disable.
+    const all = await runEvent('customer-master', { all: true }, deps(p));
+    expect(all.status, all.error).toBe('Succeeded');
+    expect(await p.web.all(`SELECT [CustomerCode], [IsDisabled], [ErpStatus] FROM [Customer] WHERE [CustomerCode] IN ('B2C-0500', 'CRM-0500') ORDER BY 1`)).toEqual([
+      { CustomerCode: 'B2C-0500', IsDisabled: 0, ErpStatus: null },
+      { CustomerCode: 'CRM-0500', IsDisabled: 0, ErpStatus: null },
+    ]);
+
+    // web-accounts sends the B2C account to the ERP with its order.
+    const out = await run(p);
+    expect(out.status, out.error).toBe('Succeeded');
+    const code = (await p.web.get<{ CustomerCode: string }>(`SELECT [CustomerCode] FROM [Customer] WHERE [WebCode] = 'B2C-0500'`))?.CustomerCode;
+    expect(code).toMatch(/^WEB-\d{5}$/);
+    expect(await p.erp.get(`SELECT [dr_name], [email] FROM [deb_master] WHERE [accountcode] = @c`, { c: code! })).toEqual({ dr_name: 'Contract Buyer', email: 'contract.buyer@example.net' });
+    expect(await p.erp.get(`SELECT [accountcode] FROM [sales_order] WHERE [so_order_no] = 'W500001'`)).toEqual({ accountcode: code });
+    expect(await count(p.web, `SELECT [PendingErpPush] AS n FROM [Customer] WHERE [CustomerCode] = @c`, { c: code! })).toBe(0);
+
+    // The CRM customer goes through release and approval.
+    const ctx = { webDb: p.web, erpDb: async () => p.erp, settings: p.settings, logger: silentLogger, now: () => T0 };
+    await CUSTOMER_ACTIONS.release.run(ctx, 'CRM-0500');
+    expect(await CUSTOMER_ACTIONS.approve.run(ctx, 'CRM-0500')).toBe('Authorisation for Customer, Contract Prospect, has been successful.');
+    expect(await getCustomer(p.web, 'CRM-0500')).toMatchObject({ crmStatus: 'Approved', activeStatus: 'Active', site: 'Sydney', source: 'ERP' });
   });
 
   it('books a guest order to the ERP debtor with its email, else to the guest customer, once', async () => {
@@ -174,9 +262,9 @@ describe('web-accounts event', () => {
     // The rerun finishes: one debtor, one number, every row moved.
     const ok = await run(p);
     expect(ok.status, ok.error).toBe('Succeeded');
-    expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [deb_master] WHERE [accountcode] LIKE 'WEB-%'`)).toBe(1);
+    expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [deb_master] WHERE [accountcode] LIKE 'WEB-%'`)).toBe(2);
     expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [name_and_address_master] WHERE [accountcode] = 'WEB-00001'`)).toBe(1);
-    expect(await count(p.web, `SELECT [NextValue] AS n FROM [NumberingSequence]`)).toBe(2);
+    expect(await count(p.web, `SELECT [NextValue] AS n FROM [NumberingSequence]`)).toBe(3);
     expect(await count(p.web, `SELECT COUNT(*) AS n FROM [SalesOrder] WHERE [CustomerCode] = 'WEB-00001' AND [SentToErpAt] IS NOT NULL`)).toBe(1);
   });
 
@@ -184,9 +272,9 @@ describe('web-accounts event', () => {
     const p = await demo('exhaust', { customerNumberingSequence: 'WB-#' });
     await p.erp.run(`INSERT INTO [deb_master] ([accountcode], [dr_name], [dr_status]) VALUES ('WB-8', 'Made in the ERP', 'A')`);
     await p.web.upsert('NumberingSequence', ['Name'], [{ Name: 'WB-#', NextValue: 8 }]);
-    await p.web.insertMany('Customer', [
-      { CustomerCode: 'B2C-0003', Name: 'Third Buyer', Email: 'third@example.net', Source: 'WEB' },
-      { CustomerCode: 'B2C-0004', Name: 'Fourth Buyer', Email: 'fourth@example.net', Source: 'WEB' },
+    await insertWebRows(p.web, 'Customer', [
+      { CustomerCode: 'B2C-0003', Name: 'Third Buyer', Email: 'third@example.net', PendingErpPush: 1 },
+      { CustomerCode: 'B2C-0004', Name: 'Fourth Buyer', Email: 'fourth@example.net', PendingErpPush: 1 },
     ]);
     const out = await run(p);
     expect(out.status).toBe('Failed');
@@ -194,10 +282,10 @@ describe('web-accounts event', () => {
     // WB-8 belonged to the ERP: the first account got WB-9, the others wait; the ERP's debtor is untouched.
     expect(await p.erp.get(`SELECT [dr_name] FROM [deb_master] WHERE [accountcode] = 'WB-8'`)).toEqual({ dr_name: 'Made in the ERP' });
     expect(await p.web.get(`SELECT [WebCode] FROM [Customer] WHERE [CustomerCode] = 'WB-9'`)).toEqual({ WebCode: 'B2C-0001' });
-    expect(await count(p.web, `SELECT COUNT(*) AS n FROM [Customer] WHERE [CustomerCode] IN ('B2C-0003', 'B2C-0004') AND [Source] = 'WEB' AND [ErpCode] IS NULL`)).toBe(2);
-    // The email-matched account still went through; orders of the created and matched accounts were sent.
-    expect(await count(p.web, `SELECT COUNT(*) AS n FROM [Customer] WHERE [WebCode] = 'B2C-0002' AND [Source] = 'ERP'`)).toBe(1);
-    expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [sales_order] WHERE [so_order_no] IN ('W000001', 'W000002', 'W000003')`)).toBe(3);
+    expect(await count(p.web, `SELECT COUNT(*) AS n FROM [Customer] WHERE [CustomerCode] IN ('B2C-0002', 'B2C-0003', 'B2C-0004') AND [Source] = 'WEB' AND [ErpCode] IS NULL`)).toBe(3);
+    // The created account's order and the guest order were sent; the waiting account's order waits with it.
+    expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [sales_order] WHERE [so_order_no] IN ('W000001', 'W000003')`)).toBe(2);
+    expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [sales_order] WHERE [so_order_no] = 'W000002'`)).toBe(0);
     const again = await run(p);
     expect(again.error).toMatch(/exhausted/);
     expect(await count(p.erp, `SELECT COUNT(*) AS n FROM [deb_master] WHERE [accountcode] LIKE 'WB-%'`)).toBe(2);
@@ -324,6 +412,65 @@ describe('web schema migration 40', () => {
   });
 });
 
+describe('web schema migration 70', () => {
+  it("an existing database keeps every row: the ERP's stay the ERP's, rows the web store inserted become the web's, a wrongly disabled one comes back", async () => {
+    const { openDb } = await import('../../core/db/openDb.js');
+    const { createTables, migrate } = await import('../../core/db/schema.js');
+    const { WEB_MIGRATIONS, WEB_TABLES } = await import('../../core/web/webSchema.js');
+    const db = await openDb(`sqlite:${dir}/pre-70-web.sqlite`, { create: true });
+    // The schema as it was: Source defaulted to ERP on Customer and SalesOrder.
+    const old = WEB_TABLES.map((t) => ({ ...t, columns: t.columns.map((c) => (c.name === 'Source' && (t.name === 'Customer' || t.name === 'SalesOrder') ? { ...c, default: "'ERP'" } : c)) }));
+    await migrate(db, [
+      { version: 1, description: 'web schema', up: (tx) => createTables(tx, old) },
+      WEB_MIGRATIONS.find((m) => m.version === 40)!,
+    ]);
+    // What the integrator wrote from the ERP: Customer Master rows (ErpHash, CreatedAt), one since gone from the
+    // ERP (hash cleared, closed), a web account that became an ERP debtor (WebCode).
+    await db.insertMany('Customer', [
+      { CustomerCode: 'C00001', Name: 'Sent by Customer Master', Source: 'ERP', ErpHash: 'abc', ErpStatus: 'A', IsDisabled: 0, CreatedAt: '2026-01-01T00:00:00Z', WebCode: null },
+      { CustomerCode: 'C00002', Name: 'Gone from the ERP', Source: 'ERP', ErpHash: null, ErpStatus: 'C', IsDisabled: 1, CreatedAt: '2026-01-01T00:00:00Z', WebCode: null },
+      { CustomerCode: 'WEB-00001', Name: 'Became a debtor', Source: 'ERP', ErpHash: null, ErpStatus: 'A', IsDisabled: 0, CreatedAt: null, WebCode: 'B2C-0001' },
+    ]);
+    // What the web store inserted (contract columns only): they took the old default, and a Send All disabled two.
+    await insertWebRows(db, 'Customer', [
+      { CustomerCode: 'B2C-0009', Name: 'Waiting Buyer', ActiveStatus: 'Active', Email: 'w@example.net', IsDisabled: 0, PendingErpPush: 1 },
+      { CustomerCode: 'CRM-0009', Name: 'Swept Prospect', ActiveStatus: 'Inactive', IsDisabled: 0, PendingErpPush: 0, CrmStatus: 'Released', Site: 'Sydney' },
+      { CustomerCode: 'CRM-0010', Name: 'Disabled by an admin', ActiveStatus: 'Inactive', IsDisabled: 0, PendingErpPush: 0, CrmStatus: 'NewCRM' },
+    ]);
+    await db.run(`UPDATE [Customer] SET [IsDisabled] = 1, [ErpStatus] = 'C' WHERE [CustomerCode] IN ('CRM-0009', 'CRM-0010')`);
+    await db.run(`UPDATE [Customer] SET [DisabledByAdmin] = 1 WHERE [CustomerCode] = 'CRM-0010'`);
+    await db.insertMany('SalesOrder', [{ OrderNo: 'S1', CustomerCode: 'C00001', Source: 'ERP', ErpHash: 'h1' }]);
+    await insertWebRows(db, 'SalesOrder', [{ OrderNo: 'W9', CustomerCode: 'B2C-0009', Status: 'Submitted', Total: 5 }]);
+    // The web store's own trigger and view on Customer survive the upgrade.
+    await db.exec(`CREATE TABLE [WebAudit] ([Code] TEXT); CREATE TRIGGER [web_audit] AFTER INSERT ON [Customer] BEGIN INSERT INTO [WebAudit] VALUES (NEW.[CustomerCode]); END; CREATE VIEW [ActiveCustomers] AS SELECT [CustomerCode] FROM [Customer] WHERE [ActiveStatus] = 'Active'`);
+
+    expect(await migrate(db, WEB_MIGRATIONS)).toContain(70);
+    expect(await db.all(`SELECT [CustomerCode], [Source], [IsDisabled], [ErpStatus], [CrmStatus] FROM [Customer] ORDER BY [CustomerCode]`)).toEqual([
+      { CustomerCode: 'B2C-0009', Source: 'WEB', IsDisabled: 0, ErpStatus: null, CrmStatus: null },
+      { CustomerCode: 'C00001', Source: 'ERP', IsDisabled: 0, ErpStatus: 'A', CrmStatus: null },
+      { CustomerCode: 'C00002', Source: 'ERP', IsDisabled: 1, ErpStatus: 'C', CrmStatus: null },
+      { CustomerCode: 'CRM-0009', Source: 'WEB', IsDisabled: 0, ErpStatus: null, CrmStatus: 'Released' },
+      { CustomerCode: 'CRM-0010', Source: 'WEB', IsDisabled: 1, ErpStatus: null, CrmStatus: 'NewCRM' },
+      { CustomerCode: 'WEB-00001', Source: 'ERP', IsDisabled: 0, ErpStatus: 'A', CrmStatus: null },
+    ]);
+    expect(await db.all(`SELECT [OrderNo], [Source] FROM [SalesOrder] ORDER BY [OrderNo]`)).toEqual([
+      { OrderNo: 'S1', Source: 'ERP' },
+      { OrderNo: 'W9', Source: 'WEB' },
+    ]);
+    // From now on a row the web store inserts is the web's; its trigger, view and the indexes are still there.
+    await insertWebRows(db, 'Customer', [{ CustomerCode: 'B2C-0010', Name: 'New Buyer', ActiveStatus: 'Active', IsDisabled: 0, PendingErpPush: 1 }]);
+    expect(await db.get(`SELECT [Source] FROM [Customer] WHERE [CustomerCode] = 'B2C-0010'`)).toEqual({ Source: 'WEB' });
+    expect(await db.all(`SELECT [Code] FROM [WebAudit]`)).toEqual([{ Code: 'B2C-0010' }]);
+    expect(await db.all(`SELECT [CustomerCode] FROM [ActiveCustomers] ORDER BY 1`)).toEqual([{ CustomerCode: 'B2C-0009' }, { CustomerCode: 'B2C-0010' }]);
+    const indexes = (await db.all<{ name: string }>(`SELECT [name] FROM [sqlite_master] WHERE [type] = 'index' AND [tbl_name] = 'Customer' AND [sql] IS NOT NULL ORDER BY 1`)).map((r) => r.name);
+    expect(indexes).toEqual(expect.arrayContaining(['IX_Customer_ActiveStatus', 'IX_Customer_CrmStatus_Site', 'IX_Customer_Email', 'IX_Customer_ErpCode', 'IX_Customer_WebCode']));
+    // Rows already there get a row version; only rows the web store inserts from now on carry 0.
+    expect(await db.get(`SELECT COUNT(*) AS [n] FROM [Customer] WHERE [RowVersion] = 0`)).toEqual({ n: 1 });
+    expect(await migrate(db, WEB_MIGRATIONS)).toEqual([]);
+    await db.close();
+  });
+});
+
 describe('customer list for the CRM approval screen', () => {
   it('filters by Site and status, searches, pages, and finds an approved customer by its CRM code', async () => {
     const p = await demo('list');
@@ -331,10 +478,10 @@ describe('customer list for the CRM approval screen', () => {
     expect(await codes({ site: 'Melbourne', crmStatus: 'Released' })).toEqual(['CRM-0002', 'CRM-0003']);
     expect(await codes({ site: 'Sydney', crmStatus: 'NewCRM' })).toEqual(['CRM-0004']);
     expect(await codes({ search: 'bondi' })).toEqual(['CRM-0004']);
-    await p.web.insertMany('Customer', [
-      { CustomerCode: 'B2C-0100', Name: 'Cafe 100% Organic', Source: 'WEB' },
-      { CustomerCode: 'B2C-0101', Name: 'Cafe 1000 Things', Source: 'WEB' },
-      { CustomerCode: 'B2C-0102', Name: 'Cafe_Bar', Source: 'WEB' },
+    await insertWebRows(p.web, 'Customer', [
+      { CustomerCode: 'B2C-0100', Name: 'Cafe 100% Organic' },
+      { CustomerCode: 'B2C-0101', Name: 'Cafe 1000 Things' },
+      { CustomerCode: 'B2C-0102', Name: 'Cafe_Bar' },
     ]);
     expect(await codes({ search: '100%' })).toEqual(['B2C-0100']);
     expect(await codes({ search: 'e_B' })).toEqual(['B2C-0102']);

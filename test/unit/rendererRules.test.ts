@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatDuration, progressView, relativeTime, runTone, priceSourceLabel } from '../../renderer/src/format.js';
 import { changedSettings, groupSettings, toFormValues } from '../../renderer/src/settingsForm.js';
 import { takeToken, tokenFromHash } from '../../renderer/src/token.js';
-import { customerActions } from '../../renderer/src/customerActions.js';
+import type { Customer } from '../../core/contracts/adminApi.js';
+import { customerActions, outcomeTitle } from '../../renderer/src/customerActions.js';
 import { pricingBlocker } from '../../renderer/src/pricingRules.js';
 import { createApi, ApiError } from '../../renderer/src/api.js';
 import { noticeLifetimeMs, useApp } from '../../renderer/src/store.js';
@@ -97,13 +98,23 @@ describe('token', () => {
 });
 
 describe('customer actions and pricing availability', () => {
-  const c = { customerCode: 'C1', name: 'n', activeStatus: 'Inactive', crmStatus: null, site: 'Main', email: null, phone: null, isDisabled: false, erpStatus: 'A', source: 'ERP' };
+  const c: Customer = { customerCode: 'C1', name: 'n', activeStatus: 'Inactive', crmStatus: null, site: 'Main', email: null, phone: null, isDisabled: false, erpStatus: 'A', source: 'ERP' };
   it('offer what the customer state allows', () => {
     expect(customerActions(c).map((a) => a.label)).toEqual(['Mark Active', 'Disable']);
     expect(customerActions({ ...c, activeStatus: 'Active' }).map((a) => a.label)).toEqual(['Disable']);
     expect(customerActions({ ...c, crmStatus: 'NewCRM', source: 'WEB' }).map((a) => a.label)).toEqual(['Release for approval', 'Disable']);
     expect(customerActions({ ...c, crmStatus: 'Released' }).map((a) => a.label)).toEqual(['Approve', 'Decline', 'Disable']);
     expect(customerActions({ ...c, isDisabled: true }).map((a) => a.label)).toEqual(['Mark Active', 'Enable']);
+    expect(customerActions({ ...c, source: 'WEB', emailMatch: 'C00007' }).map((a) => a.label)).toEqual(['Link to C00007', 'Create new debtor', 'Disable']);
+  });
+  it('ask before Approve, Decline and Link, naming the customer and what follows', () => {
+    const released: Customer = { ...c, name: 'Footscray Fabrication', customerCode: 'CRM-0003', crmStatus: 'Released', source: 'WEB' };
+    const confirm = (action: string, x = released) => customerActions(x).find((a) => a.action === action)?.confirm;
+    expect(confirm('approve')?.text).toMatch(/^Approve Footscray Fabrication \(CRM-0003\)\? This creates an ERP debtor/);
+    expect(confirm('decline')?.text).toMatch(/^Decline Footscray Fabrication \(CRM-0003\)\? Declining is final/);
+    expect(confirm('link', { ...c, customerCode: 'B2C-0666', name: 'mallory', source: 'WEB', emailMatch: 'C00007' })?.text).toMatch(/^Link web account mallory \(B2C-0666\) to ERP debtor C00007\?/);
+    expect(confirm('activate', c)).toBeUndefined();
+    expect(outcomeTitle('approve')).toBe('Customer Authorisation');
   });
   it('say why Test Pricing cannot ask', () => {
     const on = { enabled: true, url: 'http://127.0.0.1:1', error: null };

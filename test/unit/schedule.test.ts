@@ -12,6 +12,8 @@ describe('schedules', () => {
     expect(parseSchedule('every 5s')).toEqual({ kind: 'every', ms: 5000 });
     expect(parseSchedule('*/15 * * * *').kind).toBe('cron');
     expect(() => parseSchedule('nonsense')).toThrow();
+    expect(() => parseSchedule('*/0 * * * *')).toThrow(/not a valid schedule "\*\/0 \* \* \* \*"/);
+    expect(() => parseSchedule('0 0 30 2 *')).toThrow(/never runs/);
   });
 
   it('an interval runs soon after start, then every interval from the previous start', () => {
@@ -35,7 +37,7 @@ describe('schedules', () => {
     expect(at('0 9 * * 7', local(2026, 3, 2))).toEqual(local(2026, 3, 8, 9, 0)); // 7 is Sunday
     // Both day fields restricted: either matches (1st of the month, or a Friday).
     expect(at('0 0 1 * 5', local(2026, 3, 2))).toEqual(local(2026, 3, 6));
-    expect(at('0 0 30 2 *', local(2026, 1, 1))).toBeNull();
+    expect(at('0 0 29 2 *', local(2026, 3, 1))).toEqual(local(2028, 2, 29)); // the next leap day
   });
 
   it('nightly restart time and backoff', () => {

@@ -33,7 +33,7 @@ describe('settings declared once', () => {
     const expectGroup = (label: string, group: string) => expect(findSetting(label)?.group, label).toBe(group);
     expectGroup('Enable serial number import from file', 'Serial Number Import');
     expectGroup('File Prefix', 'Serial Number Import');
-    for (const label of ['Alternate Product Category Field', 'Alternate Sort Code', 'Invalid Condition Codes', 'Default Country', 'System Table Types to Send',
+    for (const label of ['Alternate Product Category Field', 'Alternate Sort Code', 'Invalid Condition Codes (default: DIYNT)', 'Default Country', 'System Table Types to Send',
       'Order Shipped Statuses', 'Reviewed Quote Field', 'Order Delivery Email Address Set Field', 'Order Integration Multiline Query',
       'Live Call Compression Threshold (bytes)', 'Check Invoice Reprints', 'Check Statement Reprints', 'Preserve Product Data', 'Single Stock Price Query',
       'Include Bill of Materials Notes', "Show 'Send Custom Programs' Button", 'Integrate Pronto Custom Periods Always', 'Do not Integrate Blank Custom Notes',
@@ -45,9 +45,18 @@ describe('settings declared once', () => {
       'Disable Send of Picture Notes', 'Include Suffix When Loading Receipts']) expectGroup(label, 'Other Settings');
     expect(findSetting('getNewOrdersTimeoutMinutes')?.group).toBe('Other Settings');
     for (const label of ['Enable', 'Escape Character', 'Mappings']) expectGroup(label, 'File Upload Filename Character Mapping Settings');
-    for (const label of ['Enable Live Pricing/Availability Listener', 'Enable verbose logging', 'Enable ERP Listener 9801', 'HTTP Port', 'ERP Polling Interval (mins)'])
+    for (const label of ['Enable Live Pricing/Availability Listener', 'Enable verbose logging', 'Enable ERP Listener 9801', 'HTTP Port', 'ERP Polling Interval'])
       expectGroup(label, 'Live Pricing/Availability');
     expect(new Set(SETTINGS.map((s) => s.group))).toEqual(new Set(SETTING_GROUPS));
+  });
+
+  it("words the Advanced tab as the seed does, and still finds a setting by the label it had before", () => {
+    expect(findSetting('invalidConditionCodes')).toMatchObject({ label: 'Invalid Condition Codes (default: DIYNT)', default: 'DIYNT' });
+    expect(findSetting('getNewOrdersTimeoutMinutes')).toMatchObject({ label: 'Get New Orders Timeout', unit: 'minutes (0 = no timeout)' });
+    expect(findSetting('erpPollingIntervalMins')).toMatchObject({ label: 'ERP Polling Interval', unit: 'mins' });
+    expect(findSetting('Invalid Condition Codes')?.key).toBe('invalidConditionCodes');
+    expect(findSetting('Get New Orders Timeout (minutes)')?.key).toBe('getNewOrdersTimeoutMinutes');
+    expect(findSetting('ERP Polling Interval (mins)')?.key).toBe('erpPollingIntervalMins');
   });
 
   it('ticks by default exactly what the seed shows ticked (Send Customer Conversions is what the guide asks to tick)', () => {
@@ -66,8 +75,8 @@ describe('settings declared once', () => {
 
   it('marks the settings with an effect as used and the rest as not used by this edition', () => {
     const used = (l: string) => findSetting(l)?.used;
-    for (const l of ['Send Customer Conversions', 'Log Integrator Events On Web', 'Get New Orders Timeout (minutes)', 'Archive Orders From Override Date',
-      'Use Archive Orders From Override Date', 'Order Shipped Statuses', 'Default Country', 'Invalid Condition Codes', 'Use Pronto Trans Pay By Date',
+    for (const l of ['Send Customer Conversions', 'Log Integrator Events On Web', 'Get New Orders Timeout', 'Archive Orders From Override Date',
+      'Use Archive Orders From Override Date', 'Order Shipped Statuses', 'Default Country', 'Invalid Condition Codes (default: DIYNT)', 'Use Pronto Trans Pay By Date',
       'Check Statement Reprints', 'HTTP Port', 'Enable verbose logging']) expect(used(l), l).toBe(true);
     for (const l of ['Preserve Product Data', 'Integrate Bonus Stock', 'File Prefix', 'Mappings']) expect(used(l), l).toBe(false);
   });
@@ -109,7 +118,20 @@ describe('validation', () => {
     expect(scheduleProblem('*/5 * * * 1-5')).toBeNull();
     expect(scheduleProblem('every 0m')).toMatch(/greater/);
     expect(scheduleProblem('sometimes')).toMatch(/cron/);
-    expect(scheduleProblem('61 * * * *')).toMatch(/outside/);
+    expect(scheduleProblem('61 * * * *')).toMatch(/minute: 61/);
+  });
+
+  it('refuses a schedule that can never run, as the scheduler reads it', () => {
+    // A zero step never advances: the validator must refuse what the scheduler cannot run.
+    expect(scheduleProblem('*/0 * * * *')).toMatch(/stepping: 0/);
+    expect(validateSettings({ customerMasterSchedule: '*/0 * * * *' })).toEqual([
+      { key: 'customerMasterSchedule', label: 'Customer Master Schedule', message: expect.stringMatching(/not a valid cron expression/) },
+    ]);
+    // Every field valid, but no date matches (30 February).
+    expect(scheduleProblem('0 0 30 2 *')).toMatch(/never runs/);
+    expect(scheduleProblem('0 0 29 2 *')).toBeNull();
+    // Seconds and years are not part of a five-field schedule.
+    expect(scheduleProblem('0 */5 * * * *')).toMatch(/five-field/);
   });
 
   it('reads condition codes as letters or a list', () => {

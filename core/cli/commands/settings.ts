@@ -59,6 +59,7 @@ export function register(program: Command, ctx: CliContext): void {
       saveSettings(file, { [def.key]: value });
       const shown = redactSettings({ [def.key]: value })[def.key];
       ctx.io.out(`${def.label} (${def.key}) = ${show(shown)}`);
+      if (def.warning && value === true) ctx.io.out(`Warning: ${def.warning}`);
       ctx.io.out(`Saved to ${file}. A running integrator applies it after a restart.${def.used ? '' : ' (Not used by this edition.)'}`);
     });
   settings
@@ -68,6 +69,9 @@ export function register(program: Command, ctx: CliContext): void {
     .action((opts: { config?: string }) => {
       const file = ctx.configPath(opts.config);
       const s = loadSettings(file);
+      if (s.problems.length) {
+        throw new CliError(`settings file ${s.file} has ${s.problems.length === 1 ? 'an invalid value' : `${s.problems.length} invalid values`}: ${s.problems.map(formatFieldError).join('; ')}`);
+      }
       ctx.io.out(`${s.file}: ${SETTINGS.length} settings valid${Object.keys(s.unknown).length ? `; unknown keys kept as they are: ${Object.keys(s.unknown).join(', ')}` : ''}`);
     });
 }

@@ -5,11 +5,9 @@ import { ApiError, type FieldErrorItem } from '../api.js';
 import { Empty, Loading, Notice } from '../components.js';
 import { changedSettings, groupSettings, toFormValues, type FormValue, type FormValues } from '../settingsForm.js';
 import { useApp } from '../store.js';
+import { TestPricingForm } from '../TestPricing.js';
 
 type Def = z.infer<typeof SettingDefSchema>;
-
-const LARGE_DATA_WARNING =
-  'Auto-activate all customers integrates orders and statements for every customer, not only those marked active. This moves a large amount of data; use with caution.';
 
 function Field({ def, value, error, onChange }: { def: Def; value: FormValue; error?: FieldErrorItem; onChange(v: FormValue): void }) {
   const id = `setting-${def.key}`;
@@ -25,9 +23,9 @@ function Field({ def, value, error, onChange }: { def: Def; value: FormValue; er
           <span>{def.label}</span>
           {note}
         </label>
-        {def.key === 'autoActivateAllCustomers' && value === true && (
-          <div className="warn-text small" role="alert" data-testid="auto-activate-warning">
-            {LARGE_DATA_WARNING}
+        {def.warning && value === true && (
+          <div className="warn-text small" role="alert" data-testid={`${def.key}-warning`}>
+            {def.warning}
           </div>
         )}
         <div id={describedBy} className="help">
@@ -213,6 +211,11 @@ export function AdvancedTab() {
               />
             ))}
           </div>
+          {group === 'Live Pricing/Availability' && (
+            <div className="group-extra">
+              <TestPricingForm compact />
+            </div>
+          )}
         </fieldset>
       ))}
       <div className="form-actions sticky">

@@ -2,8 +2,8 @@ import { useCallback, useEffect, useState } from 'react';
 import type { z } from 'zod';
 import type { BlockedUsersResponseSchema, ConversionsResponseSchema, Customer } from '../../../core/contracts/adminApi.js';
 import type { CustomerAction } from '../api.js';
-import { customerActions } from '../customerActions.js';
-import { Badge, Empty, Loading, Notice, Section } from '../components.js';
+import { customerActions, outcomeTitle, type ActionOffer } from '../customerActions.js';
+import { Badge, Dialog, Empty, Loading, Notice, Section } from '../components.js';
 import { formatTime, type Tone } from '../format.js';
 import { useApp } from '../store.js';
 
@@ -45,6 +45,9 @@ function CustomerList() {
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState<{ tone: 'ok' | 'bad'; text: string } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  // An action waiting for the admin's yes, and the outcome of the last one (shown until OK).
+  const [asking, setAsking] = useState<{ customer: Customer; offer: ActionOffer } | null>(null);
+  const [outcome, setOutcome] = useState<{ title: string; text: string } | null>(null);
   const [sites, setSites] = useState<string[]>([]);
 
   const load = useCallback(async () => {
@@ -69,13 +72,19 @@ function CustomerList() {
     setMessage(null);
     try {
       const res = await api.customerAction(c.customerCode, action);
-      setMessage({ tone: 'ok', text: res.message });
-      setData((cur) => cur && { ...cur, customers: cur.customers.map((x) => (x.customerCode === c.customerCode ? res.customer : x)) });
+      setOutcome({ title: outcomeTitle(action), text: res.message });
+      // The list as the filters now select it: an approved customer leaves the Released filter.
+      await load();
     } catch (err) {
       setMessage({ tone: 'bad', text: `${c.customerCode}: ${failure(err)}` });
     } finally {
       setBusy(null);
     }
+  };
+
+  const choose = (c: Customer, offer: ActionOffer) => {
+    if (offer.confirm) setAsking({ customer: c, offer });
+    else void act(c, offer.action);
   };
 
   const resetPage = <T,>(setter: (v: T) => void) => (v: T) => {
@@ -107,6 +116,27 @@ function CustomerList() {
           <span data-testid="customer-message">{message.text}</span>
         </Notice>
       )}
+      {asking?.offer.confirm && (
+        <Dialog
+          title={asking.offer.confirm.title}
+          confirm={asking.offer.confirm.button}
+          danger={asking.offer.danger}
+          testId="confirm-dialog"
+          onConfirm={() => {
+            const { customer, offer } = asking;
+            setAsking(null);
+            void act(customer, offer.action);
+          }}
+          onCancel={() => setAsking(null)}
+        >
+          <p>{asking.offer.confirm.text}</p>
+        </Dialog>
+      )}
+      {outcome && (
+        <Dialog title={outcome.title} confirm="OK" testId="outcome-dialog" onConfirm={() => setOutcome(null)}>
+          <p data-testid="customer-message">{outcome.text}</p>
+        </Dialog>
+      )}
       {error && <Notice tone="bad">Could not load customers: {error}</Notice>}
       {!data && !error && <Loading what="customers" />}
       {data && data.customers.length === 0 && (
@@ -134,6 +164,13 @@ function CustomerList() {
                     <td>
                       <code>{c.customerCode}</code>
                       {c.source === 'WEB' && <span className="small muted"> web</span>}
+                      {c.emailMatch && (
+                        <span className="waits" data-testid="email-match">
+                          <Badge tone="warn" title="The account's email is this ERP debtor's: link it, or create a new debtor">
+                            waits: email matches {c.emailMatch}
+                          </Badge>
+                        </span>
+                      )}
                     </td>
                     <td>{c.name ?? '—'}</td>
                     <td>{c.site ?? '—'}</td>
@@ -158,7 +195,7 @@ function CustomerList() {
                           type="button"
                           className={a.danger ? 'small-btn danger' : 'small-btn'}
                           disabled={busy !== null}
-                          onClick={() => act(c, a.action)}
+                          onClick={() => choose(c, a)}
                         >
                           {busy === `${c.customerCode}:${a.action}` ? '…' : a.label}
                         </button>
