@@ -31,6 +31,7 @@ import { logFile, type Logger } from '../logging/logger.js';
 import { listConversions, listRuns, tailLog } from './queries.js';
 import { getCustomer, listCustomers } from '../customers/customerList.js';
 import { CSP, DEFAULT_UI_DIR, resolveUiFile } from './static.js';
+import { foreignProblem, isApiPath, targetProblem } from './requestGuard.js';
 
 export interface AdminServerOptions {
   integrator: Integrator;
@@ -119,19 +120,29 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
   const token = () => String(integrator.applied.adminToken ?? '');
   const secrets = () => secretsOf(integrator.applied);
 
+  // Authorisation follows the route fastify matched, never the raw URL: every route needs the token unless it is
+  // declared public (the UI page); a request no route matched needs it when its path, in any case and decoded,
+  // names the API. A target that is not a plain path is refused first, so what is authorised is what is routed.
   app.addHook('onRequest', async (req, reply) => {
     reply.header('Content-Security-Policy', CSP);
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('X-Frame-Options', 'DENY');
     reply.header('Referrer-Policy', 'no-referrer');
     reply.header('Cache-Control', 'no-store');
+    const target = req.raw.url ?? '';
     const host = hostName(req.headers.host);
     if (!host || !allowed.has(host)) throw new HttpError(403, 'Host header not allowed: open the admin UI at http://127.0.0.1:<port>/');
-    if (!req.url.startsWith('/api/') && req.url !== '/api') return;
+    const matched = req.routeOptions.url !== undefined;
+    const isPublic = matched ? (req.routeOptions.config as { public?: boolean }).public === true : !isApiPath(target);
+    const foreign = foreignProblem(req.headers, String(req.headers.host), isPublic && (req.method === 'GET' || req.method === 'HEAD'));
+    if (foreign) throw new HttpError(403, foreign);
+    const problem = targetProblem(target);
+    if (problem) throw new HttpError(400, `request target refused: ${problem}; send a plain path such as /api/status`);
+    if (isPublic) return;
     const header = req.headers.authorization ?? '';
     let given = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? '';
     // EventSource cannot send headers: the progress stream alone takes the token as a query parameter.
-    if (!given && req.url.startsWith(`${API.progress}/stream`)) given = String((req.query as Record<string, unknown>)?.token ?? '');
+    if (!given && req.routeOptions.url === `${API.progress}/stream`) given = String((req.query as Record<string, unknown>)?.token ?? '');
     const expected = token();
     if (!given || !expected || !safeEqual(given, expected)) {
       reply.header('WWW-Authenticate', 'Bearer');
@@ -175,13 +186,13 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
   });
 
   app.setNotFoundHandler((req, reply) => {
-    if (req.url.startsWith('/api/') || req.method !== 'GET') return reply.status(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` });
+    if (isApiPath(req.url) || req.method !== 'GET') return reply.status(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` });
     const file = resolveUiFile(uiDir, req.url);
     if (!file) return reply.status(404).type('text/plain; charset=utf-8').send('not found');
     return reply.status(file.status).type(file.type).send(file.body);
   });
 
-  app.get('/', (_req, reply) => {
+  app.get('/', { config: { public: true } }, (_req, reply) => {
     const file = resolveUiFile(uiDir, '/index.html')!;
     return reply.type(file.type).send(file.body);
   });

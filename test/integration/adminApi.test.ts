@@ -307,8 +307,10 @@ describe('admin API', () => {
     expect(await r.text()).toBe('console.log(1)');
     expect(await (await fetch(`${base}/customers`)).text()).toMatch(/id="root"/);
     expect((await fetch(`${base}/assets/missing.js`)).status).toBe(404);
-    expect((await rawGet('/%2e%2e/settings.json', '127.0.0.1')).status).toBe(404);
+    // A dot segment, raw or encoded, is not a plain path: refused before any file is looked for.
+    expect((await rawGet('/%2e%2e/settings.json', '127.0.0.1')).status).toBe(400);
     expect((await rawGet('/..%2fsettings.json', '127.0.0.1')).status).toBe(404);
+    expect((await rawGet('/assets/..%2f..%2fsettings.json', '127.0.0.1')).status).toBe(404);
   });
 
   it('the web DB gone: a clear 503, and the API keeps answering', async () => {
