@@ -13,6 +13,7 @@ import {
   SettingsBodySchema,
   TestPricingRequestSchema,
   type ErrorBody,
+  type PriceAnswer,
 } from '../contracts/adminApi.js';
 import { EventNameSchema } from '../contracts/events.js';
 import { SETTINGS, SETTINGS_BY_KEY, SETTING_GROUPS, coerceSettingInput, validateSettings, formatFieldError, type SettingsValues } from '../contracts/settings.schema.js';
@@ -31,6 +32,7 @@ import { logFile, type Logger } from '../logging/logger.js';
 import { listConversions, listRuns, tailLog } from './queries.js';
 import { getCustomer, listCustomers } from '../customers/customerList.js';
 import { CSP, DEFAULT_UI_DIR, resolveUiFile } from './static.js';
+import { PricingError } from '../pricing/pricingService.js';
 import { foreignProblem, isApiPath, targetProblem } from './requestGuard.js';
 
 export interface AdminServerOptions {
@@ -308,7 +310,8 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
 
   app.post('/api/customers/:code/:action', async (req) => {
     const { code, action: actionName } = req.params as { code: string; action: string };
-    const action = CUSTOMER_ACTIONS[actionName];
+    // Own entries only: "__proto__", "constructor" or "toString" name what every object has, not an action.
+    const action = Object.hasOwn(CUSTOMER_ACTIONS, actionName) ? CUSTOMER_ACTIONS[actionName] : undefined;
     if (!action) {
       const known = (CUSTOMER_ACTION_NAMES as readonly string[]).includes(actionName);
       throw new HttpError(known ? 501 : 404, known ? `customer action "${actionName}" is not available in this edition` : `unknown customer action "${actionName}" (one of: ${Object.keys(CUSTOMER_ACTIONS).join(', ') || 'none'})`);
@@ -349,7 +352,14 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
       throw new HttpError(503, `the pricing listener is not running${why ? ` (${why})` : ''}: turn on Enable Live Pricing/Availability Listener and restart`);
     }
     const started = performance.now();
-    const answer = await svc.price(body);
+    let answer: PriceAnswer;
+    try {
+      answer = await svc.price(body);
+    } catch (err) {
+      // What the listener answers for the same request: 404 naming the unknown code, 503 while the ERP is away.
+      if (err instanceof PricingError) throw new HttpError(err.status, err.message);
+      throw err;
+    }
     return { ...answer, tookMs: Math.round((performance.now() - started) * 100) / 100 };
   });
 

@@ -222,6 +222,12 @@ describe('admin API', () => {
     const again = await api('POST', API.customerAction('C001', 'activate'));
     expect(again).toMatchObject({ status: 409, body: { error: 'customer C001 is not Inactive' } });
     expect((await api('POST', API.customerAction('C001', 'explode'))).status).toBe(404);
+    // Names every object has are not actions.
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+      const r = await api('POST', API.customerAction('C001', name));
+      expect(r.status, name).toBe(404);
+      expect(r.body, name).toEqual({ error: expect.stringMatching(/^unknown customer action/) });
+    }
     // An action of the contract that this build does not provide.
     const decline = CUSTOMER_ACTIONS.decline;
     delete CUSTOMER_ACTIONS.decline;
