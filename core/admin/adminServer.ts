@@ -42,7 +42,11 @@ export interface AdminServerOptions {
   uiDir?: string;
   /** Host names accepted in the Host header besides 127.0.0.1, localhost and ::1. */
   allowedHosts?: readonly string[];
+  /** Open progress streams one token may hold (default DEFAULT_MAX_STREAMS_PER_TOKEN). */
+  maxStreamsPerToken?: number;
 }
+
+export const DEFAULT_MAX_STREAMS_PER_TOKEN = 8;
 
 /** A refusal with its HTTP status and one clear sentence. */
 export class HttpError extends Error {
@@ -79,6 +83,8 @@ export function hostName(header: string | undefined): string | null {
   return h.replace(/:\d+$/, '');
 }
 
+const tokenKey = (t: string) => crypto.createHash('sha256').update(t).digest('hex');
+
 function safeEqual(a: string, b: string): boolean {
   const x = crypto.createHash('sha256').update(a).digest();
   const y = crypto.createHash('sha256').update(b).digest();
@@ -106,7 +112,9 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
   const uiDir = options.uiDir ?? DEFAULT_UI_DIR;
   const allowed = new Set([...LOOPBACK, ...(options.allowedHosts ?? []).map((h) => h.toLowerCase())]);
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
-  const streams = new Set<FastifyReply>();
+  /** Open progress streams, with a digest of the token each was opened with. */
+  const streams = new Map<FastifyReply, string>();
+  const maxStreams = options.maxStreamsPerToken ?? DEFAULT_MAX_STREAMS_PER_TOKEN;
   // A POST without a body but with a JSON content type (fetch wrappers do this) is an empty object, not a 400.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
@@ -142,9 +150,7 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
     if (problem) throw new HttpError(400, `request target refused: ${problem}; send a plain path such as /api/status`);
     if (isPublic) return;
     const header = req.headers.authorization ?? '';
-    let given = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? '';
-    // EventSource cannot send headers: the progress stream alone takes the token as a query parameter.
-    if (!given && req.routeOptions.url === `${API.progress}/stream`) given = String((req.query as Record<string, unknown>)?.token ?? '');
+    const given = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? '';
     const expected = token();
     if (!given || !expected || !safeEqual(given, expected)) {
       reply.header('WWW-Authenticate', 'Bearer');
@@ -263,7 +269,23 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
 
   app.get(API.progress, async () => ({ progress: integrator.progress(), running: integrator.status().events.filter((e) => e.running).map((e) => e.event) }));
 
-  app.get(`${API.progress}/stream`, (req, reply) => {
+  // Live progress as Server-Sent Events, read by the UI with fetch (the token travels in the Authorization header,
+  // never in the URL). One subscription to the integrator fans out to every stream, and each token holds at most
+  // maxStreamsPerToken of them: an admin's tabs fit, a loop opening streams gets 429.
+  const fanOut = (event: string) => (data: unknown) => {
+    const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    for (const s of streams.keys()) s.raw.write(frame);
+  };
+  const subscriptions = (['progress', 'run', 'state'] as const).map((event) => [event, fanOut(event)] as const);
+  for (const [event, fn] of subscriptions) integrator.on(event, fn);
+  app.addHook('onClose', async () => {
+    for (const [event, fn] of subscriptions) integrator.off(event, fn);
+  });
+
+  app.get(API.progressStream, (req, reply) => {
+    const owner = tokenKey(/^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim() ?? '');
+    const held = [...streams.values()].filter((o) => o === owner).length;
+    if (held >= maxStreams) throw new HttpError(429, `too many open progress streams (${maxStreams} per token): close one first`);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -273,21 +295,13 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
       'Content-Security-Policy': CSP,
       'X-Content-Type-Options': 'nosniff',
     });
-    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    const onProgress = (p: unknown) => send('progress', p);
-    const onRun = (r: unknown) => send('run', r);
-    const onState = (s: unknown) => send('state', s);
-    send('progress', integrator.progress());
-    integrator.on('progress', onProgress);
-    integrator.on('run', onRun);
-    integrator.on('state', onState);
+    // A stream is quiet between runs: the ping keeps it alive, the idle-connection timeout does not apply.
+    req.raw.socket.setTimeout(0);
+    res.write(`event: progress\ndata: ${JSON.stringify(integrator.progress())}\n\n`);
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-    streams.add(reply);
+    streams.set(reply, owner);
     req.raw.on('close', () => {
       clearInterval(ping);
-      integrator.off('progress', onProgress);
-      integrator.off('run', onRun);
-      integrator.off('state', onState);
       streams.delete(reply);
     });
   });
@@ -386,7 +400,7 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
   });
 
   app.addHook('preClose', async () => {
-    for (const s of streams) s.raw.end();
+    for (const s of streams.keys()) s.raw.end();
     streams.clear();
   });
 

@@ -10,6 +10,8 @@ export const API = {
   restart: '/api/restart',
   runEvent: (event: string) => `/api/events/${event}/run`,
   progress: '/api/progress',
+  /** Server-Sent Events (progress, run, state); the token in the Authorization header only. */
+  progressStream: '/api/progress/stream',
   runs: '/api/runs',
   customers: '/api/customers',
   customerAction: (code: string, action: string) => `/api/customers/${encodeURIComponent(code)}/${action}`,

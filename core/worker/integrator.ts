@@ -103,7 +103,7 @@ export class Integrator extends EventEmitter {
 
   constructor(private readonly options: IntegratorOptions) {
     super();
-    // Every open progress stream of the admin API listens here.
+    // Listeners: the admin API (one per event, shared by every progress stream) and each manual run waiting for its id.
     this.setMaxListeners(200);
     this.settingsValue = loadSettings(options.settingsFile);
   }

@@ -183,7 +183,7 @@ describe('admin API', () => {
   });
 
   it('runs an event now, with progress to poll and stream, recorded in run history', async () => {
-    const stream = await fetch(`${base}${API.progress}/stream?token=${TOKEN}`);
+    const stream = await fetch(`${base}${API.progress}/stream`, { headers: auth });
     expect(stream.status).toBe(200);
     const reader = stream.body!.getReader();
     const r = await api('POST', API.runEvent('statements') + '?all=1');
@@ -206,6 +206,51 @@ describe('admin API', () => {
     });
     expect(runs[0]).toMatchObject({ id: (r.body as { runId: number }).runId, event: 'statements', mode: 'All', status: 'Succeeded', written: 120 });
     expect((await api('POST', API.runEvent('no-such-event'))).status).toBe(404);
+  });
+
+  it('progress streams: the token only in a header, a bounded number per token (429 beyond), no listener leak', async () => {
+    // A token in the query string would end up in logs, history and referrers: not accepted.
+    const viaQuery = await fetch(`${base}${API.progress}/stream?token=${TOKEN}`);
+    await viaQuery.body?.cancel();
+    expect(viaQuery.status).toBe(401);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    const u = new URL(base);
+    const open: http.ClientRequest[] = [];
+    try {
+      const statuses = await Promise.all(
+        Array.from({ length: 300 }, () =>
+          new Promise<number>((resolve, reject) => {
+            const req = http.get({ host: '127.0.0.1', port: u.port, path: `${API.progress}/stream`, headers: auth, agent: false }, (res) => {
+              // A refusal is read to its end; a stream stays open until we close it.
+              if (res.statusCode !== 200) res.resume();
+              resolve(res.statusCode ?? 0);
+            });
+            req.on('error', reject);
+            open.push(req);
+          }),
+        ),
+      );
+      const ok = statuses.filter((st) => st === 200).length;
+      expect(ok).toBeGreaterThan(0);
+      expect(ok).toBeLessThanOrEqual(16);
+      expect(statuses.filter((st) => st === 429).length).toBe(300 - ok);
+      const refused = await api('GET', `${API.progress}/stream`);
+      expect(refused).toMatchObject({ status: 429, body: { error: expect.stringMatching(/progress streams/) } });
+      // One subscription to the integrator serves every stream.
+      expect(integrator.listenerCount('progress')).toBeLessThanOrEqual(2);
+    } finally {
+      for (const r of open) r.destroy();
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => /MaxListeners/.test(w))).toEqual([]);
+    // Closed streams free their places.
+    await until('a stream place again', async () => {
+      const r = await fetch(`${base}${API.progress}/stream`, { headers: auth });
+      await r.body?.cancel();
+      return r.status === 200;
+    });
   });
 
   it('customers: search, filter, act through the action table', async () => {
