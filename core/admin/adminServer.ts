@@ -33,6 +33,7 @@ import { listConversions, listRuns, tailLog } from './queries.js';
 import { getCustomer, listCustomers } from '../customers/customerList.js';
 import { CSP, DEFAULT_UI_DIR, resolveUiFile } from './static.js';
 import { PricingError } from '../pricing/pricingService.js';
+import { ADMIN_CONNECTION_LIMITS, applyConnectionLimits, connectionOptions, type ConnectionLimits } from '../connectionLimits.js';
 import { foreignProblem, isApiPath, targetProblem } from './requestGuard.js';
 
 export interface AdminServerOptions {
@@ -44,6 +45,8 @@ export interface AdminServerOptions {
   allowedHosts?: readonly string[];
   /** Open progress streams one token may hold (default DEFAULT_MAX_STREAMS_PER_TOKEN). */
   maxStreamsPerToken?: number;
+  /** Default ADMIN_CONNECTION_LIMITS. */
+  connectionLimits?: ConnectionLimits;
 }
 
 export const DEFAULT_MAX_STREAMS_PER_TOKEN = 8;
@@ -111,7 +114,9 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
   const logger = options.logger.child({ component: 'admin' });
   const uiDir = options.uiDir ?? DEFAULT_UI_DIR;
   const allowed = new Set([...LOOPBACK, ...(options.allowedHosts ?? []).map((h) => h.toLowerCase())]);
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
+  const limits = options.connectionLimits ?? ADMIN_CONNECTION_LIMITS;
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true, ...connectionOptions(limits) });
+  applyConnectionLimits(app.server, limits);
   /** Open progress streams, with a digest of the token each was opened with. */
   const streams = new Map<FastifyReply, string>();
   const maxStreams = options.maxStreamsPerToken ?? DEFAULT_MAX_STREAMS_PER_TOKEN;

@@ -14,6 +14,7 @@ import { buildErpListener } from './erpListener.js';
 import { erpChanges, type ErpChangeFeed } from './erpChanges.js';
 import { listenOrExplain, listenUrl } from './listenerHttp.js';
 import { PRICING_ENDPOINT, ERP_ENDPOINT } from '../contracts/pricingApi.js';
+import type { ConnectionLimits } from '../connectionLimits.js';
 
 export { PRICING_ENDPOINT, ERP_ENDPOINT };
 
@@ -23,6 +24,8 @@ export interface PricingStartOptions {
   cacheEntries?: number;
   /** Overrides the ERP Polling Interval, in ms. */
   pollIntervalMs?: number;
+  /** Default LISTENER_CONNECTION_LIMITS. */
+  connectionLimits?: ConnectionLimits;
 }
 
 const bindAddress = (s: SettingsValues) => String(s.listenerBindAddress || '127.0.0.1');
@@ -66,6 +69,7 @@ export async function startPricingListener(ctx: ServiceContext, o: PricingStartO
     apiKey: apiKey(s),
     compressAboveBytes: Number(s.liveCallCompressionThresholdBytes ?? 1024),
     verbose: s.enableVerboseLogging === true,
+    connectionLimits: o.connectionLimits,
   });
   const host = bindAddress(s);
   try {
@@ -92,10 +96,10 @@ export async function startPricingListener(ctx: ServiceContext, o: PricingStartO
   };
 }
 
-export async function startErpListener(ctx: ServiceContext, o: { feed?: ErpChangeFeed } = {}): Promise<RunningService> {
+export async function startErpListener(ctx: ServiceContext, o: { feed?: ErpChangeFeed; connectionLimits?: ConnectionLimits } = {}): Promise<RunningService> {
   const s = ctx.settings;
   const logger = ctx.logger.child({ service: 'erp-listener' });
-  const app = buildErpListener(o.feed ?? erpChanges, { logger, apiKey: apiKey(s), verbose: s.enableVerboseLogging === true });
+  const app = buildErpListener(o.feed ?? erpChanges, { logger, apiKey: apiKey(s), verbose: s.enableVerboseLogging === true, connectionLimits: o.connectionLimits });
   const host = bindAddress(s);
   try {
     await listenOrExplain(app, host, Number(s.erpListenerPort ?? 9801), 'The ERP listener (ERP Listener Port)');
