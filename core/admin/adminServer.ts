@@ -18,6 +18,7 @@ import {
 import { EventNameSchema } from '../contracts/events.js';
 import { SETTINGS, SETTINGS_BY_KEY, SETTING_GROUPS, coerceSettingInput, validateSettings, formatFieldError, type SettingsValues } from '../contracts/settings.schema.js';
 import { loadSettings, saveSettings, SettingsError, scrub, secretsOf } from '../settings/settingsFile.js';
+import { settingsRuleErrors } from '../settings/settingsRules.js';
 import type { Integrator } from '../worker/integrator.js';
 import { CUSTOMER_ACTIONS, ActionError } from '../customers/actions.js';
 import { listBlockedUsers } from '../customers/blockedUsers.js';
@@ -222,6 +223,8 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
     const restored = restoreRedacted(coerceBody(SettingsBodySchema.parse(raw ?? {})), integrator.saved().values);
     const body = restored.values;
     const fieldErrors = [...restored.fieldErrors, ...validateSettings(body)];
+    // Rules between settings judge the saved settings with this change applied (a bad value is named once).
+    if (!fieldErrors.length) fieldErrors.push(...settingsRuleErrors({ ...integrator.saved().values, ...body }, Object.keys(body)));
     for (const [k, v] of Object.entries(body)) {
       if (SETTINGS_BY_KEY.get(k)?.type !== 'dsn' || typeof v !== 'string' || fieldErrors.some((e) => e.key === k)) continue;
       try {

@@ -2,7 +2,8 @@
 // each when its setting is on and prints their endpoints.
 import type { Service, ServiceContext, RunningService, TestPricingRequest } from '../worker/service.js';
 import type { SettingsValues } from '../contracts/settings.schema.js';
-import { conditionCodes } from '../contracts/settings.schema.js';
+import { conditionCodes, isLoopbackAddress } from '../contracts/settings.schema.js';
+import { FatalError } from '../errors.js';
 import type { PriceAnswer } from '../contracts/adminApi.js';
 import type { Db } from '../db/db.js';
 import { openDb } from '../db/openDb.js';
@@ -28,8 +29,19 @@ export interface PricingStartOptions {
   connectionLimits?: ConnectionLimits;
 }
 
-const bindAddress = (s: SettingsValues) => String(s.listenerBindAddress || '127.0.0.1');
 const apiKey = (s: SettingsValues) => (typeof s.listenerApiKey === 'string' && s.listenerApiKey ? s.listenerApiKey : undefined);
+
+/**
+ * Where a listener binds. Beyond loopback only with a Listener API Key: saving refuses that combination, and a file
+ * edited by hand into it still never opens a listener to the network unguarded.
+ */
+function bindAddress(s: SettingsValues, what: string): string {
+  const host = String(s.listenerBindAddress || '127.0.0.1');
+  if (!isLoopbackAddress(host) && !apiKey(s)) {
+    throw new FatalError(`${what} will not listen on ${host} (reachable from other machines) without a Listener API Key: set listenerApiKey or bind 127.0.0.1`);
+  }
+  return host;
+}
 
 /**
  * How the pricing service reopens the ERP after a failure: the worker's `openErpDb` when it passes one, else
@@ -52,6 +64,7 @@ export interface RunningPricing extends RunningService {
 
 export async function startPricingListener(ctx: ServiceContext, o: PricingStartOptions = {}): Promise<RunningPricing> {
   const s = ctx.settings;
+  const host = bindAddress(s, 'The pricing listener');
   const logger = ctx.logger.child({ service: 'pricing-listener' });
   const connection = new ErpConnection({ initial: ctx.erpDb, ownsInitial: false, open: reopener(ctx), logger });
   const source = new SqlPriceSource(connection, logger);
@@ -71,7 +84,6 @@ export async function startPricingListener(ctx: ServiceContext, o: PricingStartO
     verbose: s.enableVerboseLogging === true,
     connectionLimits: o.connectionLimits,
   });
-  const host = bindAddress(s);
   try {
     await listenOrExplain(app, host, Number(s.httpPort ?? 8085), 'The pricing listener (HTTP Port)');
   } catch (err) {
@@ -98,9 +110,9 @@ export async function startPricingListener(ctx: ServiceContext, o: PricingStartO
 
 export async function startErpListener(ctx: ServiceContext, o: { feed?: ErpChangeFeed; connectionLimits?: ConnectionLimits } = {}): Promise<RunningService> {
   const s = ctx.settings;
+  const host = bindAddress(s, 'The ERP listener');
   const logger = ctx.logger.child({ service: 'erp-listener' });
   const app = buildErpListener(o.feed ?? erpChanges, { logger, apiKey: apiKey(s), verbose: s.enableVerboseLogging === true, connectionLimits: o.connectionLimits });
-  const host = bindAddress(s);
   try {
     await listenOrExplain(app, host, Number(s.erpListenerPort ?? 9801), 'The ERP listener (ERP Listener Port)');
   } catch (err) {

@@ -158,6 +158,13 @@ describe('admin API', () => {
     expect(logOf(API.settings).filter((l) => l.status === 400).map((l) => l.level)).toEqual([30]);
     const lockout = await api('PUT', API.settings, { adminToken: '' });
     expect(lockout).toMatchObject({ status: 400, body: { fieldErrors: [{ key: 'adminToken', message: 'must be at least 16 characters' }] } });
+    // A listener opened beyond loopback without a key, a filter that cannot run: refused with the reason.
+    const open = await api('PUT', API.settings, { listenerBindAddress: '0.0.0.0', listenerApiKey: '' });
+    expect(open).toMatchObject({ status: 400, body: { fieldErrors: [{ key: 'listenerBindAddress', message: expect.stringMatching(/Listener API Key/) }] } });
+    const filter = await api('PUT', API.settings, { debtorInclusionFilter: "dr_name = O'BRIEN" });
+    expect(filter).toMatchObject({ status: 400, body: { fieldErrors: [{ key: 'debtorInclusionFilter', message: expect.stringMatching(/O'BRIEN/) }] } });
+    expect((await api('POST', API.settingsValidate, { listenerBindAddress: 'not an address; rm -rf /' })).body).toMatchObject({ ok: false, fieldErrors: [{ key: 'listenerBindAddress' }] });
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
     const v = await api('POST', API.settingsValidate, { httpPort: 70000 });
     expect(v.body).toMatchObject({ ok: false, fieldErrors: [{ key: 'httpPort' }] });
     expect((await api('POST', API.settingsValidate, { httpPort: '8086' })).body).toEqual({ ok: true, fieldErrors: [] });
