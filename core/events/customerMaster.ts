@@ -188,7 +188,8 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
   const site = String(ctx.settings.site ?? '');
   const defaultCountry = String(ctx.settings.defaultCountry ?? '');
   const columns = [...new Set(Object.values(plan.map))];
-  const mapOptions: MapOptions = { map: plan.map, defaultCountry };
+  // Text lengths are counted as the web database counts them (see MapOptions.textLength).
+  const mapOptions: MapOptions = { map: plan.map, defaultCountry, textLength: ctx.webDb.kind === 'sqlite' ? 'code-points' : 'utf16-units' };
 
   let after: string | null = null;
   let resumedFrom: string | undefined;
