@@ -48,6 +48,14 @@ export const EventStatusSchema = z.object({
   retryAt: z.string().nullable().optional(),
 });
 
+/** A database's health as last found out (a periodic check, or a run or request that used it), and when. */
+export const DatabaseHealthSchema = z.object({
+  description: z.string(),
+  ok: z.boolean(),
+  error: z.string().nullable(),
+  checkedAt: z.string().nullable().optional(),
+});
+
 export const StatusSchema = z.object({
   version: z.string(),
   state: z.enum(['starting', 'running', 'stopping', 'stopped', 'restarting']),
@@ -57,8 +65,8 @@ export const StatusSchema = z.object({
   /** Keys saved but not yet applied. */
   pendingChanges: z.array(z.string()),
   nightlyRestartAt: z.string().nullable(),
-  erp: z.object({ description: z.string(), ok: z.boolean(), error: z.string().nullable() }),
-  web: z.object({ description: z.string(), ok: z.boolean(), error: z.string().nullable() }),
+  erp: DatabaseHealthSchema,
+  web: DatabaseHealthSchema,
   pricingListener: ListenerStatusSchema,
   erpListener: ListenerStatusSchema,
   events: z.array(EventStatusSchema),

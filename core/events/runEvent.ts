@@ -27,6 +27,10 @@ export interface RunOutcome {
   error?: string;
   retryable?: boolean;
   durationMs: number;
+  /** false: the web database did not take the run's record (start or end); the caller may record it later. */
+  recorded?: boolean;
+  /** StartedAt of the run's record. */
+  startedAt?: string;
 }
 
 const clip = (s: string | undefined, n: number) => (s && s.length > n ? `${s.slice(0, n - 1)}…` : s);
@@ -89,7 +93,7 @@ export async function runEvent(name: EventName, options: Partial<RunOptions>, de
       Failed: 0,
     });
   } catch (err) {
-    return { runId: -1, event: name, status: 'Failed', summary: emptySummary(), error: `cannot record the run in the web database: ${userMessage(err)}`, retryable: isRetryable(err), durationMs: Date.now() - started };
+    return { runId: -1, event: name, status: 'Failed', summary: emptySummary(), error: `cannot record the run in the web database: ${userMessage(err)}`, retryable: isRetryable(err), durationMs: Date.now() - started, recorded: false, startedAt };
   }
   const logger = deps.logger.child({ event: name, runId });
   const signal = deps.signal ?? new AbortController().signal;
@@ -126,6 +130,7 @@ export async function runEvent(name: EventName, options: Partial<RunOptions>, de
     logger.error({ err }, `${EVENT_LABELS[name]} failed`);
   }
   const finishedAt = now().toISOString();
+  let recorded = true;
   try {
     await deps.webDb.run(
       `UPDATE [IntegrationRun] SET [FinishedAt] = @finishedAt, [Status] = @status, [Read] = @read, [Written] = @written, [Skipped] = @skipped, [Failed] = @failed, [Error] = @error, [Details] = @details WHERE [Id] = @id`,
@@ -142,13 +147,20 @@ export async function runEvent(name: EventName, options: Partial<RunOptions>, de
       },
     );
   } catch (err) {
+    recorded = false;
+    // The run cannot have succeeded if its end cannot be written: the database it writes to is away.
+    if (status !== 'Failed') {
+      status = 'Failed';
+      error = `the end of the run could not be recorded: ${userMessage(err)}`;
+      retryable = isRetryable(err);
+    }
     logger.error({ err: userMessage(err) }, 'could not record the end of the run');
   }
   const line = `${EVENT_LABELS[name]} ${status.toLowerCase()}: read ${summary.read}, written ${summary.written}, skipped ${summary.skipped}, failed ${summary.failed}${error ? ` (${error})` : ''}`;
   if (status === 'Failed') logger.error(line);
   else logger.info({ read: summary.read, written: summary.written, skipped: summary.skipped, failed: summary.failed }, line);
   await logOnWeb(deps, name, runId, status === 'Failed' ? 'error' : status === 'Partial' ? 'warn' : 'info', line, summary.details);
-  return { runId, event: name, status, summary, error, retryable, durationMs: Date.now() - started };
+  return { runId, event: name, status, summary, error, retryable, durationMs: Date.now() - started, recorded, startedAt };
 }
 
 /** Runs left as Running by a process that died are marked Failed, so history never shows a ghost run. */
