@@ -272,7 +272,7 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
     webEditsOverwritten += outcome.webEditsOverwritten.length;
     for (const code of outcome.webEditsOverwritten) ctx.logger.warn({ customer: code }, `customer ${code}: ERP data replaced a web edit not yet sent to the ERP`);
     after = last;
-    ctx.progress('debtors', summary.read, Math.max(total, summary.read));
+    ctx.progress('debtors', summary.read, Math.max(total, summary.read), { ...summary, failed: failures.length });
   }
   summary.failed = failures.length;
   for (const f of failures.slice(0, MAX_FAILURES_LOGGED)) ctx.logger.warn({ customer: f.code }, `customer ${f.code} not sent: ${f.reason}`);

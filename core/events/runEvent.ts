@@ -5,7 +5,7 @@ import type { SettingsValues } from '../contracts/settings.schema.js';
 import type { EventName, Progress, RunStatus } from '../contracts/events.js';
 import { EVENT_LABELS } from '../contracts/events.js';
 import { getEvent } from './registry.js';
-import type { RunOptions, RunSummary } from './types.js';
+import type { RunCounts, RunOptions, RunSummary } from './types.js';
 import { emptySummary } from './types.js';
 import { FatalError, isRetryable, userMessage } from '../errors.js';
 
@@ -100,6 +100,26 @@ export async function runEvent(name: EventName, options: Partial<RunOptions>, de
   logger.info({ mode }, `${EVENT_LABELS[name]} started`);
   await logOnWeb(deps, name, runId, 'info', `${EVENT_LABELS[name]} (${mode}) started`);
 
+  // The counts reached are written to the run's row as the event reports them (one write at a time, the latest
+  // counts winning), so a run killed mid-way is recorded with them, not with zeros.
+  let latestCounts: RunCounts | null = null;
+  let countsWriting: Promise<void> | null = null;
+  const saveCounts = (c: RunCounts) => {
+    latestCounts = { read: c.read, written: c.written, skipped: c.skipped, failed: c.failed };
+    countsWriting ??= (async () => {
+      while (latestCounts) {
+        const x: RunCounts = latestCounts;
+        latestCounts = null;
+        try {
+          await deps.webDb.run(`UPDATE [IntegrationRun] SET [Read] = @read, [Written] = @written, [Skipped] = @skipped, [Failed] = @failed WHERE [Id] = @id AND [Status] = 'Running'`, { id: runId, ...x });
+        } catch (err) {
+          logger.debug({ err: userMessage(err) }, 'could not keep the counts on the run record');
+        }
+      }
+      countsWriting = null;
+    })();
+  };
+
   let summary = emptySummary();
   let status: RunStatus;
   let error: string | undefined;
@@ -116,7 +136,10 @@ export async function runEvent(name: EventName, options: Partial<RunOptions>, de
         signal,
         runId,
         now,
-        progress: (phase, done, total) => deps.onProgress?.({ event: name, runId, phase, done, total, startedAt }),
+        progress: (phase, done, total, counts) => {
+          deps.onProgress?.({ event: name, runId, phase, done, total, startedAt });
+          if (counts) saveCounts(counts);
+        },
         runEvent: async (other, o) => (await runEvent(other, o ?? {}, deps)).summary,
       },
       { all },
@@ -129,6 +152,7 @@ export async function runEvent(name: EventName, options: Partial<RunOptions>, de
     retryable = isRetryable(err);
     logger.error({ err }, `${EVENT_LABELS[name]} failed`);
   }
+  await countsWriting;
   const finishedAt = now().toISOString();
   let recorded = true;
   try {

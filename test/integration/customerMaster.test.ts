@@ -223,4 +223,29 @@ describe('customer-master settings', () => {
       await rig.close();
     }
   });
+
+  it('keeps the counts reached on the run record while it runs (a killed process leaves them, not zeros)', async () => {
+    const rig = await makeRig(path.join(dir, 'counts'), 300, 4, { batchSize: 20 });
+    try {
+      const seen: Array<{ Status: string; Read: number; Written: number }> = [];
+      const out = await runEvent('customer-master', { all: true }, {
+        erpDb: rig.erpDb,
+        webDb: rig.webDb,
+        settings: rig.settings,
+        logger: createLogger(),
+        onProgress: (p) => {
+          if (p.runId !== null) seen.push(rig.web.prepare('SELECT Status, Read, Written FROM IntegrationRun WHERE Id = ?').get(p.runId) as { Status: string; Read: number; Written: number });
+        },
+      });
+      expect(out.status).toBe('Succeeded');
+      const during = seen.filter((r) => r.Status === 'Running' && r.Written > 0);
+      expect(during.length).toBeGreaterThan(3);
+      // Rising as the run went, never past what the run finally wrote.
+      expect(during.map((r) => r.Written)).toEqual([...during.map((r) => r.Written)].sort((a, b) => a - b));
+      expect(Math.max(...during.map((r) => r.Written))).toBeLessThanOrEqual(out.summary.written);
+      expect(during.every((r) => r.Read >= r.Written)).toBe(true);
+    } finally {
+      await rig.close();
+    }
+  });
 });

@@ -192,9 +192,16 @@ describe('integrator run', () => {
     await run.exited;
     expect(webQuery(s.web, `SELECT Status FROM IntegrationRun WHERE Id = ${runId}`)[0].Status).toBe('Running');
 
+    const committed = Number(webQuery(s.web, 'SELECT COUNT(*) AS n FROM dst')[0].n);
     const again = startRun(['--config', s.file], { TEST_COPY_BATCH: '500' });
     const [, base2] = await again.waitFor(/^Admin UI: (http:\/\/127\.0\.0\.1:\d+)\//);
-    expect(webQuery(s.web, `SELECT Status, Error FROM IntegrationRun WHERE Id = ${runId}`)[0]).toMatchObject({ Status: 'Failed', Error: expect.stringMatching(/^interrupted/) });
+    const killed = webQuery(s.web, `SELECT Status, Error, Read, Written FROM IntegrationRun WHERE Id = ${runId}`)[0];
+    expect(killed).toMatchObject({ Status: 'Failed', Error: expect.stringMatching(/^interrupted/) });
+    // Recorded with the counts it reached (kept as it went, so at most the last batch behind), not zeros.
+    expect(Number(killed.Written)).toBeGreaterThan(0);
+    expect(Number(killed.Written)).toBeLessThanOrEqual(committed);
+    expect(committed - Number(killed.Written)).toBeLessThanOrEqual(50);
+    expect(Number(killed.Read)).toBeGreaterThanOrEqual(Number(killed.Written));
     expect((await fetch(`${base2}/api/events/statements/run`, { method: 'POST', headers: auth })).status).toBe(202);
     await until('converged', () => webQuery(s.web, "SELECT COUNT(*) AS n FROM IntegrationRun WHERE Status = 'Succeeded'")[0].n === 1);
     expect(webQuery(s.web, 'SELECT COUNT(*) AS n, COUNT(DISTINCT Id) AS d FROM dst')[0]).toEqual({ n: 2000, d: 2000 });
