@@ -323,7 +323,32 @@ export class Integrator extends EventEmitter {
 
   /** Records what a check, a run or a request just found out about a database. */
   private markHealth(which: 'erp' | 'web', err: unknown): void {
+    const wasDown = !this.health[which].ok && this.health[which].checkedAt !== null;
     this.health[which] = err ? { ok: false, error: userMessage(err), checkedAt: this.now() } : { ok: true, error: null, checkedAt: this.now() };
+    if (wasDown && !err) this.databaseBack(which);
+  }
+
+  /**
+   * A database that was away answers again: runs waiting out a back-off after a retryable failure go now, once, and
+   * the back-off starts over if they fail again.
+   */
+  private databaseBack(which: 'erp' | 'web'): void {
+    if (this.stateValue !== 'running') return;
+    for (const st of this.events.values()) {
+      if (!st.retryAt || st.running) continue;
+      this.logger.info({ event: st.name, database: which }, `${EVENT_LABELS[st.name]}: the ${which === 'web' ? 'web' : 'ERP'} database is back; retrying now`);
+      st.retryAt = this.now();
+      this.scheduleNext(st);
+    }
+  }
+
+  private checking: Promise<void> | null = null;
+
+  /** A health check now, unless one is under way. */
+  private checkSoon(): void {
+    this.checking ??= this.checkHealth().finally(() => {
+      this.checking = null;
+    });
   }
 
   /** Each database is opened and asked a trivial query every healthCheckMs, so the status is never older than that. */
@@ -331,7 +356,8 @@ export class Integrator extends EventEmitter {
     const every = this.options.healthCheckMs ?? 30_000;
     this.healthTimer = setTimeout(() => {
       this.healthTimer = null;
-      void this.checkHealth().finally(() => {
+      this.checkSoon();
+      void this.checking?.finally(() => {
         if (this.stateValue === 'running' && !this.healthTimer) this.scheduleHealthChecks();
       });
     }, every);
@@ -370,6 +396,8 @@ export class Integrator extends EventEmitter {
       return;
     }
     if (!fs.existsSync(file)) this.markHealth(which, new Error(`cannot open ${redactDsn(dsn)}: database file not found: ${file}`));
+    // A file that was missing is there again: a real check says whether it works.
+    else if (!this.health[which].ok) this.checkSoon();
   }
 
   /**

@@ -270,6 +270,22 @@ describe('the running integrator', () => {
     expect(ev.nextRunAt).toBe(ev.retryAt);
   });
 
+  it('a database back from away: the run waiting out its back-off goes now, not after the back-off', async () => {
+    const s = install(root, 'back-now', 20);
+    EVENTS.statements = copyEvent('statements', { batch: 10, pauseMs: 0 });
+    // A back-off of ten minutes: only the database coming back can bring the retry forward.
+    const integrator = make(s.file, { retryBaseMs: 600_000, retryMaxMs: 600_000, healthCheckMs: 100 });
+    await integrator.start();
+    fs.renameSync(s.erp, `${s.erp}.away`);
+    expect((await integrator.runNow('statements').done!).status).toBe('Failed');
+    const waiting = integrator.status().events.find((e) => e.event === 'statements')!;
+    expect(Date.parse(waiting.retryAt!) - Date.now()).toBeGreaterThan(500_000);
+    fs.renameSync(`${s.erp}.away`, s.erp);
+    await until('the retry to succeed', () => integrator.status().events.find((e) => e.event === 'statements')!.lastRun?.status === 'Succeeded');
+    expect(integrator.status().events.find((e) => e.event === 'statements')!.retryAt).toBeNull();
+    expect(webRows(s.web, "SELECT Status FROM IntegrationRun WHERE Event = 'statements' ORDER BY Id").map((r) => r.Status)).toEqual(['Failed', 'Succeeded']);
+  });
+
   it('status health is the last check with its time; a database gone shows at once', async () => {
     const s = install(root, 'health', 1);
     const integrator = make(s.file, { healthCheckMs: 200 });
