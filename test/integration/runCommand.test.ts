@@ -209,6 +209,27 @@ describe('integrator run', () => {
     expect(await again.exited).toBe(0);
   });
 
+  it('a clean stop exits 0 whatever phase the signal lands in: starting, just after a run, repeated after the stop', async () => {
+    const s = await install('signals', 40, { statementsSchedule: 'every 1s' });
+    // While starting: before the admin API is up.
+    const starting = startRun(['--config', s.file, '--foreground'], { TEST_COPY_BATCH: '10' });
+    await starting.waitFor(/^Admin UI: /);
+    starting.child.kill('SIGTERM');
+    expect(await starting.exited, `starting: ${starting.child.signalCode} ${starting.out.join("|")} ${starting.err.join("|")}`).toBe(0);
+    expect(starting.out).toContain('Integrator stopped.');
+
+    // Just after a run's "succeeded" line, with the signal repeated (a wrapper forwarding it, an impatient admin)
+    // before and after the stop has finished.
+    const after = startRun(['--config', s.file, '--foreground'], { TEST_COPY_BATCH: '10' });
+    await after.waitFor(/Statements succeeded/);
+    // From the first signal on, another with every line the process prints, the last ones after its stop.
+    after.child.stdout!.on('data', () => after.child.kill('SIGTERM'));
+    after.child.kill('SIGTERM');
+    expect(await after.exited, `after: ${after.child.signalCode} ${after.out.slice(-5).join("|")} ${after.err.join("|")}`).toBe(0);
+    expect(after.child.signalCode).toBeNull();
+    expect(after.out).toContain('Integrator stopped.');
+  });
+
   it('a corrupt or missing settings file: one clear line and a non-zero exit', async () => {
     const dir = tmpDir('integrator-run-bad-');
     const file = path.join(dir, 'settings.json');
