@@ -85,6 +85,9 @@ function unregister(db: SqliteDb): void {
 
 const JOURNALS = ['-wal', '-shm'] as const;
 
+/** Reads outside a transaction check the file at most this often; writes and transactions check it every time. */
+const READ_CHECK_MS = 200;
+
 /**
  * Closes every connection of this process to a file that is no longer the one at `file` (now `current`). SQLite does
  * not checkpoint a moved file on close, so its -wal and -shm stay beside the path, where the next connection would
@@ -134,6 +137,7 @@ export class SqliteDb implements Db {
   readonly journals: Record<(typeof JOURNALS)[number], FileIdentity | null> = { '-wal': null, '-shm': null };
   /** Set once the file was found removed or replaced: every further use fails with it. */
   private stale: RetryableError | null = null;
+  private checkedAt = -Infinity;
 
   constructor(readonly path: string, options: SqliteOptions = {}) {
     this.description = `sqlite ${path}`;
@@ -162,12 +166,16 @@ export class SqliteDb implements Db {
   /**
    * Fails when the file at the path is no longer the one this connection opened (deleted, or replaced by a copy):
    * every connection of this process to the old file is closed, so nothing more is written into it and the next
-   * open finds the file now there. Checked before each statement outside a transaction and before each transaction.
+   * open finds the file now there. Checked before each transaction and each write outside one; before reads at
+   * most every READ_CHECK_MS (a read of the old file harms nothing, and a new connection closes the old ones first).
    */
-  private verify(): void {
+  private verify(writes: boolean): void {
     if (this.stale) throw this.stale;
     if (!this.identity) return;
+    const at = performance.now();
+    if (!writes && at - this.checkedAt < READ_CHECK_MS) return;
     const now = identityOf(this.path);
+    this.checkedAt = at;
     if (sameFile(this.identity, now)) return;
     retireStale(this.path, now);
     throw this.stale ?? new RetryableError(`the database file ${this.path} changed while in use`);
@@ -192,6 +200,15 @@ export class SqliteDb implements Db {
     this.stale = new RetryableError(`${this.stale.message}; the old file's journal is kept aside as ${files.join(', ')}`);
   }
 
+  /** Whether a statement may write (INSERT ... RETURNING reads and writes). Unparseable SQL fails where it runs. */
+  private mayWrite(sql: string): boolean {
+    try {
+      return !this.prepare(sql).readonly;
+    } catch {
+      return true;
+    }
+  }
+
   private failure(err: unknown, where: string): Error {
     return this.stale ?? translate(err, where);
   }
@@ -211,11 +228,14 @@ export class SqliteDb implements Db {
     return s;
   }
 
-  /** Runs fn with the connection to itself: waits for any open transaction of another caller. */
-  private async exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
+  /**
+   * Runs fn with the connection to itself (waits for any open transaction of another caller), once the file is
+   * verified: always before a write, at most every READ_CHECK_MS before reads.
+   */
+  private async exclusive<T>(writes: boolean | (() => boolean), fn: () => T | Promise<T>): Promise<T> {
     const release = await this.mutex.lock();
     try {
-      this.verify();
+      this.verify(typeof writes === 'function' ? writes() : writes);
       return await fn();
     } finally {
       release();
@@ -271,16 +291,16 @@ export class SqliteDb implements Db {
   }
 
   async all<T = Row>(sql: string, params?: Params): Promise<T[]> {
-    return this.exclusive(() => this.allSync<T>(sql, params));
+    return this.exclusive(() => this.mayWrite(sql), () => this.allSync<T>(sql, params));
   }
   async get<T = Row>(sql: string, params?: Params): Promise<T | undefined> {
     return (await this.all<T>(sql, params))[0];
   }
   async run(sql: string, params?: Params): Promise<RunResult> {
-    return this.exclusive(() => this.runSync(sql, params));
+    return this.exclusive(true, () => this.runSync(sql, params));
   }
   async exec(sql: string): Promise<void> {
-    return this.exclusive(() => {
+    return this.exclusive(true, () => {
       try {
         this.db.exec(sql);
       } catch (err) {
@@ -289,19 +309,19 @@ export class SqliteDb implements Db {
     });
   }
   async upsert(tableName: string, keys: readonly string[], rows: readonly Row[], options?: UpsertOptions): Promise<number> {
-    return this.exclusive(() => this.upsertSync(tableName, keys, rows, options));
+    return this.exclusive(true, () => this.upsertSync(tableName, keys, rows, options));
   }
   async insertMany(tableName: string, rows: readonly Row[], columns?: readonly string[]): Promise<number> {
     if (rows.length === 0) return 0;
     const cols = columns ?? Object.keys(rows[0]);
     const sql = `INSERT INTO ${q(tableName)} (${cols.map(q).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
-    return this.exclusive(() => this.writeRows(sql, cols, rows));
+    return this.exclusive(true, () => this.writeRows(sql, cols, rows));
   }
 
   async *stream<T = Row>(sql: string, params?: Params, batchSize = 1000): AsyncIterable<T[]> {
     const release = await this.mutex.lock();
     try {
-      this.verify();
+      this.verify(false);
       let it: IterableIterator<unknown>;
       try {
         it = this.db.prepare(sql).iterate(bind(params));
@@ -325,7 +345,7 @@ export class SqliteDb implements Db {
   async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     const release = await this.mutex.lock();
     try {
-      this.verify();
+      this.verify(true);
       return await this.txBody(fn);
     } finally {
       release();
@@ -406,10 +426,10 @@ export class SqliteDb implements Db {
     return (this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(tableName) as { name: string }[]).map((r) => r.name);
   }
   async tables(): Promise<string[]> {
-    return this.exclusive(() => this.tablesSync());
+    return this.exclusive(false, () => this.tablesSync());
   }
   async columns(tableName: string): Promise<string[]> {
-    return this.exclusive(() => this.columnsSync(tableName));
+    return this.exclusive(false, () => this.columnsSync(tableName));
   }
 
   async close(): Promise<void> {
