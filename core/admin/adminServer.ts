@@ -13,10 +13,12 @@ import {
   SettingsBodySchema,
   TestPricingRequestSchema,
   type ErrorBody,
+  type PriceAnswer,
 } from '../contracts/adminApi.js';
 import { EventNameSchema } from '../contracts/events.js';
 import { SETTINGS, SETTINGS_BY_KEY, SETTING_GROUPS, coerceSettingInput, validateSettings, formatFieldError, type SettingsValues } from '../contracts/settings.schema.js';
 import { loadSettings, saveSettings, SettingsError, scrub, secretsOf } from '../settings/settingsFile.js';
+import { settingsRuleErrors } from '../settings/settingsRules.js';
 import type { Integrator } from '../worker/integrator.js';
 import { CUSTOMER_ACTIONS, ActionError } from '../customers/actions.js';
 import { listBlockedUsers } from '../customers/blockedUsers.js';
@@ -32,6 +34,9 @@ import { listConversions, listRuns, tailLog } from './queries.js';
 import { getCustomer, listCustomers } from '../customers/customerList.js';
 import { CSP, DEFAULT_UI_DIR, resolveUiFile } from './static.js';
 import { registerFirstRunRoutes } from './firstRun.js';
+import { PricingError } from '../pricing/pricingService.js';
+import { ADMIN_CONNECTION_LIMITS, applyConnectionLimits, connectionOptions, type ConnectionLimits } from '../connectionLimits.js';
+import { foreignProblem, isApiPath, targetProblem } from './requestGuard.js';
 
 export interface AdminServerOptions {
   integrator: Integrator;
@@ -40,7 +45,13 @@ export interface AdminServerOptions {
   uiDir?: string;
   /** Host names accepted in the Host header besides 127.0.0.1, localhost and ::1. */
   allowedHosts?: readonly string[];
+  /** Open progress streams one token may hold (default DEFAULT_MAX_STREAMS_PER_TOKEN). */
+  maxStreamsPerToken?: number;
+  /** Default ADMIN_CONNECTION_LIMITS. */
+  connectionLimits?: ConnectionLimits;
 }
+
+export const DEFAULT_MAX_STREAMS_PER_TOKEN = 8;
 
 /** A refusal with its HTTP status and one clear sentence. */
 export class HttpError extends Error {
@@ -77,6 +88,8 @@ export function hostName(header: string | undefined): string | null {
   return h.replace(/:\d+$/, '');
 }
 
+const tokenKey = (t: string) => crypto.createHash('sha256').update(t).digest('hex');
+
 function safeEqual(a: string, b: string): boolean {
   const x = crypto.createHash('sha256').update(a).digest();
   const y = crypto.createHash('sha256').update(b).digest();
@@ -103,8 +116,12 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
   const logger = options.logger.child({ component: 'admin' });
   const uiDir = options.uiDir ?? DEFAULT_UI_DIR;
   const allowed = new Set([...LOOPBACK, ...(options.allowedHosts ?? []).map((h) => h.toLowerCase())]);
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
-  const streams = new Set<FastifyReply>();
+  const limits = options.connectionLimits ?? ADMIN_CONNECTION_LIMITS;
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true, ...connectionOptions(limits) });
+  applyConnectionLimits(app.server, limits);
+  /** Open progress streams, with a digest of the token each was opened with. */
+  const streams = new Map<FastifyReply, string>();
+  const maxStreams = options.maxStreamsPerToken ?? DEFAULT_MAX_STREAMS_PER_TOKEN;
   // A POST without a body but with a JSON content type (fetch wrappers do this) is an empty object, not a 400.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
@@ -120,19 +137,27 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
   const token = () => String(integrator.applied.adminToken ?? '');
   const secrets = () => secretsOf(integrator.applied);
 
+  // Authorisation follows the route fastify matched, never the raw URL: every route needs the token unless it is
+  // declared public (the UI page); a request no route matched needs it when its path, in any case and decoded,
+  // names the API. A target that is not a plain path is refused first, so what is authorised is what is routed.
   app.addHook('onRequest', async (req, reply) => {
     reply.header('Content-Security-Policy', CSP);
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('X-Frame-Options', 'DENY');
     reply.header('Referrer-Policy', 'no-referrer');
     reply.header('Cache-Control', 'no-store');
+    const target = req.raw.url ?? '';
     const host = hostName(req.headers.host);
     if (!host || !allowed.has(host)) throw new HttpError(403, 'Host header not allowed: open the admin UI at http://127.0.0.1:<port>/');
-    if (!req.url.startsWith('/api/') && req.url !== '/api') return;
+    const matched = req.routeOptions.url !== undefined;
+    const isPublic = matched ? (req.routeOptions.config as { public?: boolean }).public === true : !isApiPath(target);
+    const foreign = foreignProblem(req.headers, String(req.headers.host), isPublic && (req.method === 'GET' || req.method === 'HEAD'));
+    if (foreign) throw new HttpError(403, foreign);
+    const problem = targetProblem(target);
+    if (problem) throw new HttpError(400, `request target refused: ${problem}; send a plain path such as /api/status`);
+    if (isPublic) return;
     const header = req.headers.authorization ?? '';
-    let given = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? '';
-    // EventSource cannot send headers: the progress stream alone takes the token as a query parameter.
-    if (!given && req.url.startsWith(`${API.progress}/stream`)) given = String((req.query as Record<string, unknown>)?.token ?? '');
+    const given = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? '';
     const expected = token();
     if (!given || !expected || !safeEqual(given, expected)) {
       reply.header('WWW-Authenticate', 'Bearer');
@@ -176,13 +201,13 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
   });
 
   app.setNotFoundHandler((req, reply) => {
-    if (req.url.startsWith('/api/') || req.method !== 'GET') return reply.status(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` });
+    if (isApiPath(req.url) || req.method !== 'GET') return reply.status(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` });
     const file = resolveUiFile(uiDir, req.url);
     if (!file) return reply.status(404).type('text/plain; charset=utf-8').send('not found');
     return reply.status(file.status).type(file.type).send(file.body);
   });
 
-  app.get('/', (_req, reply) => {
+  app.get('/', { config: { public: true } }, (_req, reply) => {
     const file = resolveUiFile(uiDir, '/index.html')!;
     return reply.type(file.type).send(file.body);
   });
@@ -201,6 +226,8 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
     const restored = restoreRedacted(coerceBody(SettingsBodySchema.parse(raw ?? {})), integrator.saved().values);
     const body = restored.values;
     const fieldErrors = [...restored.fieldErrors, ...validateSettings(body)];
+    // Rules between settings judge the saved settings with this change applied (a bad value is named once).
+    if (!fieldErrors.length) fieldErrors.push(...settingsRuleErrors({ ...integrator.saved().values, ...body }, Object.keys(body)));
     for (const [k, v] of Object.entries(body)) {
       if (SETTINGS_BY_KEY.get(k)?.type !== 'dsn' || typeof v !== 'string' || fieldErrors.some((e) => e.key === k)) continue;
       try {
@@ -253,7 +280,23 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
 
   app.get(API.progress, async () => ({ progress: integrator.progress(), running: integrator.status().events.filter((e) => e.running).map((e) => e.event) }));
 
-  app.get(`${API.progress}/stream`, (req, reply) => {
+  // Live progress as Server-Sent Events, read by the UI with fetch (the token travels in the Authorization header,
+  // never in the URL). One subscription to the integrator fans out to every stream, and each token holds at most
+  // maxStreamsPerToken of them: an admin's tabs fit, a loop opening streams gets 429.
+  const fanOut = (event: string) => (data: unknown) => {
+    const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    for (const s of streams.keys()) s.raw.write(frame);
+  };
+  const subscriptions = (['progress', 'run', 'state'] as const).map((event) => [event, fanOut(event)] as const);
+  for (const [event, fn] of subscriptions) integrator.on(event, fn);
+  app.addHook('onClose', async () => {
+    for (const [event, fn] of subscriptions) integrator.off(event, fn);
+  });
+
+  app.get(API.progressStream, (req, reply) => {
+    const owner = tokenKey(/^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim() ?? '');
+    const held = [...streams.values()].filter((o) => o === owner).length;
+    if (held >= maxStreams) throw new HttpError(429, `too many open progress streams (${maxStreams} per token): close one first`);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -263,21 +306,13 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
       'Content-Security-Policy': CSP,
       'X-Content-Type-Options': 'nosniff',
     });
-    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    const onProgress = (p: unknown) => send('progress', p);
-    const onRun = (r: unknown) => send('run', r);
-    const onState = (s: unknown) => send('state', s);
-    send('progress', integrator.progress());
-    integrator.on('progress', onProgress);
-    integrator.on('run', onRun);
-    integrator.on('state', onState);
+    // A stream is quiet between runs: the ping keeps it alive, the idle-connection timeout does not apply.
+    req.raw.socket.setTimeout(0);
+    res.write(`event: progress\ndata: ${JSON.stringify(integrator.progress())}\n\n`);
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-    streams.add(reply);
+    streams.set(reply, owner);
     req.raw.on('close', () => {
       clearInterval(ping);
-      integrator.off('progress', onProgress);
-      integrator.off('run', onRun);
-      integrator.off('state', onState);
       streams.delete(reply);
     });
   });
@@ -300,7 +335,8 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
 
   app.post('/api/customers/:code/:action', async (req) => {
     const { code, action: actionName } = req.params as { code: string; action: string };
-    const action = CUSTOMER_ACTIONS[actionName];
+    // Own entries only: "__proto__", "constructor" or "toString" name what every object has, not an action.
+    const action = Object.hasOwn(CUSTOMER_ACTIONS, actionName) ? CUSTOMER_ACTIONS[actionName] : undefined;
     if (!action) {
       const known = (CUSTOMER_ACTION_NAMES as readonly string[]).includes(actionName);
       throw new HttpError(known ? 501 : 404, known ? `customer action "${actionName}" is not available in this edition` : `unknown customer action "${actionName}" (one of: ${Object.keys(CUSTOMER_ACTIONS).join(', ') || 'none'})`);
@@ -341,7 +377,14 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
       throw new HttpError(503, `the pricing listener is not running${why ? ` (${why})` : ''}: turn on Enable Live Pricing/Availability Listener and restart`);
     }
     const started = performance.now();
-    const answer = await svc.price(body);
+    let answer: PriceAnswer;
+    try {
+      answer = await svc.price(body);
+    } catch (err) {
+      // What the listener answers for the same request: 404 naming the unknown code, 503 while the ERP is away.
+      if (err instanceof PricingError) throw new HttpError(err.status, err.message);
+      throw err;
+    }
     return { ...answer, tookMs: Math.round((performance.now() - started) * 100) / 100 };
   });
 
@@ -368,7 +411,7 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
   });
 
   app.addHook('preClose', async () => {
-    for (const s of streams) s.raw.end();
+    for (const s of streams.keys()) s.raw.end();
     streams.clear();
   });
 

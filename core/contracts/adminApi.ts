@@ -10,6 +10,8 @@ export const API = {
   restart: '/api/restart',
   runEvent: (event: string) => `/api/events/${event}/run`,
   progress: '/api/progress',
+  /** Server-Sent Events (progress, run, state); the token in the Authorization header only. */
+  progressStream: '/api/progress/stream',
   runs: '/api/runs',
   customers: '/api/customers',
   customerAction: (code: string, action: string) => `/api/customers/${encodeURIComponent(code)}/${action}`,
@@ -46,6 +48,14 @@ export const EventStatusSchema = z.object({
   retryAt: z.string().nullable().optional(),
 });
 
+/** A database's health as last found out (a periodic check, or a run or request that used it), and when. */
+export const DatabaseHealthSchema = z.object({
+  description: z.string(),
+  ok: z.boolean(),
+  error: z.string().nullable(),
+  checkedAt: z.string().nullable().optional(),
+});
+
 export const StatusSchema = z.object({
   version: z.string(),
   state: z.enum(['starting', 'running', 'stopping', 'stopped', 'restarting']),
@@ -55,8 +65,8 @@ export const StatusSchema = z.object({
   /** Keys saved but not yet applied. */
   pendingChanges: z.array(z.string()),
   nightlyRestartAt: z.string().nullable(),
-  erp: z.object({ description: z.string(), ok: z.boolean(), error: z.string().nullable() }),
-  web: z.object({ description: z.string(), ok: z.boolean(), error: z.string().nullable() }),
+  erp: DatabaseHealthSchema,
+  web: DatabaseHealthSchema,
   pricingListener: ListenerStatusSchema,
   erpListener: ListenerStatusSchema,
   events: z.array(EventStatusSchema),

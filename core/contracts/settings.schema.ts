@@ -44,6 +44,8 @@ export interface SettingDef {
   warning?: string;
   /** Labels it had before: `settings set` by label still finds it. */
   formerLabels?: string[];
+  /** Text settings with a fixed form: 'address' is an IP address (v4 or v6) or localhost. */
+  format?: 'address';
 }
 
 /** Keys fixed by the public contract; they win over the camelCase-of-label rule. */
@@ -224,8 +226,8 @@ export const SETTINGS: readonly SettingDef[] = defs([
     help: 'Port of the ERP change listener. 0 picks a free port.' },
   { key: 'httpPort', label: 'HTTP Port', group: LIVE, type: 'port', default: 8085, used: true,
     help: 'Port of the live pricing/availability listener. 0 picks a free port.' },
-  { key: 'listenerBindAddress', label: 'Listener Bind Address', group: LIVE, type: 'string', default: '127.0.0.1', used: true, maxLength: 100,
-    help: 'Address the pricing and ERP listeners bind to. Keep 127.0.0.1 unless the web server runs on another machine.' },
+  { key: 'listenerBindAddress', label: 'Listener Bind Address', group: LIVE, type: 'string', format: 'address', default: '127.0.0.1', used: true, maxLength: 100,
+    help: 'Address the pricing and ERP listeners bind to: an IP address (v4 or v6) or localhost. Keep 127.0.0.1 unless the web server runs on another machine; any other address needs a Listener API Key.' },
   { key: 'listenerApiKey', label: 'Listener API Key', group: LIVE, type: 'secret', default: '', used: true,
     help: 'When set, every live pricing request must carry it in the X-Api-Key header.' },
   { key: 'erpPollingIntervalMins', label: 'ERP Polling Interval', formerLabels: ['ERP Polling Interval (mins)'], group: LIVE, type: 'integer', default: 5, min: 1, max: 1440, used: true, unit: 'mins',
@@ -284,6 +286,14 @@ export function scheduleProblem(value: string): string | null {
   return 'problem' in r ? r.problem : null;
 }
 
+/** 127.0.0.0/8, ::1 (also IPv4-mapped) and localhost: addresses only this machine reaches. */
+export function isLoopbackAddress(address: string): boolean {
+  const a = address.trim().toLowerCase();
+  if (a === 'localhost' || a === '::1' || a === '0:0:0:0:0:0:0:1') return true;
+  const v4 = a.replace(/^::ffff:/, '');
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
 /** Splits a comma-separated list setting into trimmed, non-empty items. */
 export function listItems(value: unknown): string[] {
   return String(value ?? '')
@@ -336,6 +346,7 @@ function schemaFor(def: SettingDef): z.ZodType {
     case 'list':
     case 'string':
     case 'secret': {
+      if (def.format === 'address') return z.union([z.literal('localhost'), z.ipv4(), z.ipv6()], { error: 'must be an IP address (v4 or v6) or localhost' });
       let s = z.string({ error: 'must be text' });
       if (def.maxLength !== undefined) s = s.max(def.maxLength, { error: `must be at most ${def.maxLength} characters` });
       return s;

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Db, Params, Row, RunResult, UpsertOptions } from './db.js';
 import { q } from './db.js';
@@ -45,6 +46,75 @@ function value(v: unknown): unknown {
   return v;
 }
 
+/** Which file a path names: the same path may name another file after a delete and a copy. */
+interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
+function identityOf(file: string): FileIdentity | null {
+  try {
+    const st = fs.statSync(file);
+    return { dev: st.dev, ino: st.ino };
+  } catch {
+    return null;
+  }
+}
+
+const sameFile = (a: FileIdentity | null, b: FileIdentity | null) => a !== null && b !== null && a.dev === b.dev && a.ino === b.ino;
+
+/**
+ * Every open connection of this process, by file path. A file deleted or replaced under the integrator (an admin
+ * restoring a backup) must not be written through connections to the old file, and those connections must be gone
+ * before one opens the new file: the -wal and -shm beside it are found by name, so an old connection still open
+ * would share them with the new file. SQLite removes them when the last connection to the old file closes.
+ */
+const OPEN = new Map<string, Set<SqliteDb>>();
+
+function register(db: SqliteDb): void {
+  let set = OPEN.get(db.path);
+  if (!set) OPEN.set(db.path, (set = new Set()));
+  set.add(db);
+}
+
+function unregister(db: SqliteDb): void {
+  const set = OPEN.get(db.path);
+  set?.delete(db);
+  if (set && !set.size) OPEN.delete(db.path);
+}
+
+const JOURNALS = ['-wal', '-shm'] as const;
+
+/** Reads outside a transaction check the file at most this often; writes and transactions check it every time. */
+const READ_CHECK_MS = 200;
+
+/**
+ * Closes every connection of this process to a file that is no longer the one at `file` (now `current`). SQLite does
+ * not checkpoint a moved file on close, so its -wal and -shm stay beside the path, where the next connection would
+ * read the old file's pages into the new one: those that are still the ones the old connections used are renamed
+ * aside (kept, never applied).
+ */
+function retireStale(file: string, current: FileIdentity | null): void {
+  const stale = [...(OPEN.get(file) ?? [])].filter((db) => !sameFile(db.identity, current));
+  if (!stale.length) return;
+  const how = current ? 'replaced' : 'removed';
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+  const moved: string[] = [];
+  for (const db of stale) db.retire(how);
+  for (const suffix of JOURNALS) {
+    const journal = file + suffix;
+    if (!stale.some((db) => sameFile(db.journals[suffix], identityOf(journal)))) continue;
+    const aside = `${journal}.${how}-${stamp}`;
+    try {
+      fs.renameSync(journal, aside);
+      moved.push(path.basename(aside));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  for (const db of stale) db.noteSetAside(moved);
+}
+
 function translate(err: unknown, where: string): Error {
   const e = err as { code?: string; message?: string };
   const code = e?.code ?? '';
@@ -62,12 +132,21 @@ export class SqliteDb implements Db {
   private readonly statements = new Map<string, Stmt>();
   private readonly mutex = new Mutex();
   private depth = 0;
+  /** The file this connection opened (null for :memory:), and the -wal and -shm it shares with other connections. */
+  readonly identity: FileIdentity | null = null;
+  readonly journals: Record<(typeof JOURNALS)[number], FileIdentity | null> = { '-wal': null, '-shm': null };
+  /** Set once the file was found removed or replaced: every further use fails with it. */
+  private stale: RetryableError | null = null;
+  private checkedAt = -Infinity;
 
   constructor(readonly path: string, options: SqliteOptions = {}) {
     this.description = `sqlite ${path}`;
-    if (path !== ':memory:' && !options.create && !fs.existsSync(path)) {
+    const onDisk = path !== ':memory:' && path !== '';
+    if (onDisk && !options.create && !fs.existsSync(path)) {
       throw new RetryableError(`database file not found: ${path}`);
     }
+    // Connections to a file that was here before go first, so they never share -wal and -shm with this one.
+    if (onDisk) retireStale(path, identityOf(path));
     try {
       this.db = new Database(path, { fileMustExist: !options.create && path !== ':memory:', readonly: options.readonly ?? false });
       this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
@@ -77,6 +156,61 @@ export class SqliteDb implements Db {
     } catch (err) {
       throw translate(err, `cannot open ${path}`);
     }
+    if (onDisk) {
+      this.identity = identityOf(path);
+      for (const suffix of JOURNALS) this.journals[suffix] = identityOf(path + suffix);
+      register(this);
+    }
+  }
+
+  /**
+   * Fails when the file at the path is no longer the one this connection opened (deleted, or replaced by a copy):
+   * every connection of this process to the old file is closed, so nothing more is written into it and the next
+   * open finds the file now there. Checked before each transaction and each write outside one; before reads at
+   * most every READ_CHECK_MS (a read of the old file harms nothing, and a new connection closes the old ones first).
+   */
+  private verify(writes: boolean): void {
+    if (this.stale) throw this.stale;
+    if (!this.identity) return;
+    const at = performance.now();
+    if (!writes && at - this.checkedAt < READ_CHECK_MS) return;
+    const now = identityOf(this.path);
+    this.checkedAt = at;
+    if (sameFile(this.identity, now)) return;
+    retireStale(this.path, now);
+    throw this.stale ?? new RetryableError(`the database file ${this.path} changed while in use`);
+  }
+
+  /** Closes this connection to a file that was removed or replaced; every further use fails with the reason. */
+  retire(how: 'removed' | 'replaced'): void {
+    this.stale ??= new RetryableError(`the database file ${this.path} was ${how} while in use: what was in progress stopped, and the next use opens the file now there`);
+    unregister(this);
+    this.statements.clear();
+    try {
+      // Any transaction still open on it rolls back (into the old file, which nothing reads any more).
+      if (this.db.open) this.db.close();
+    } catch {
+      // Busy (an iteration in progress): it closes when that ends and close() is called.
+    }
+  }
+
+  /** The old file's -wal / -shm that were renamed aside, named in the reason. */
+  noteSetAside(files: readonly string[]): void {
+    if (!files.length || !this.stale || this.stale.message.includes('kept aside')) return;
+    this.stale = new RetryableError(`${this.stale.message}; the old file's journal is kept aside as ${files.join(', ')}`);
+  }
+
+  /** Whether a statement may write (INSERT ... RETURNING reads and writes). Unparseable SQL fails where it runs. */
+  private mayWrite(sql: string): boolean {
+    try {
+      return !this.prepare(sql).readonly;
+    } catch {
+      return true;
+    }
+  }
+
+  private failure(err: unknown, where: string): Error {
+    return this.stale ?? translate(err, where);
   }
 
   /** The underlying connection, for code that must be synchronous (benchmarks, the demo generator). */
@@ -94,10 +228,14 @@ export class SqliteDb implements Db {
     return s;
   }
 
-  /** Runs fn with the connection to itself: waits for any open transaction of another caller. */
-  private async exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
+  /**
+   * Runs fn with the connection to itself (waits for any open transaction of another caller), once the file is
+   * verified: always before a write, at most every READ_CHECK_MS before reads.
+   */
+  private async exclusive<T>(writes: boolean | (() => boolean), fn: () => T | Promise<T>): Promise<T> {
     const release = await this.mutex.lock();
     try {
+      this.verify(typeof writes === 'function' ? writes() : writes);
       return await fn();
     } finally {
       release();
@@ -109,7 +247,7 @@ export class SqliteDb implements Db {
       const s = this.prepare(sql);
       return s.reader ? (s.all(bind(params)) as T[]) : (s.run(bind(params)), []);
     } catch (err) {
-      throw translate(err, 'query failed');
+      throw this.failure(err, 'query failed');
     }
   }
 
@@ -118,7 +256,7 @@ export class SqliteDb implements Db {
       const r = this.prepare(sql).run(bind(params));
       return { changes: r.changes };
     } catch (err) {
-      throw translate(err, 'statement failed');
+      throw this.failure(err, 'statement failed');
     }
   }
 
@@ -148,46 +286,47 @@ export class SqliteDb implements Db {
     try {
       return this.db.inTransaction ? write() : this.db.transaction(write)();
     } catch (err) {
-      throw translate(err, `write to ${table(sql)} failed`);
+      throw this.failure(err, `write to ${table(sql)} failed`);
     }
   }
 
   async all<T = Row>(sql: string, params?: Params): Promise<T[]> {
-    return this.exclusive(() => this.allSync<T>(sql, params));
+    return this.exclusive(() => this.mayWrite(sql), () => this.allSync<T>(sql, params));
   }
   async get<T = Row>(sql: string, params?: Params): Promise<T | undefined> {
     return (await this.all<T>(sql, params))[0];
   }
   async run(sql: string, params?: Params): Promise<RunResult> {
-    return this.exclusive(() => this.runSync(sql, params));
+    return this.exclusive(true, () => this.runSync(sql, params));
   }
   async exec(sql: string): Promise<void> {
-    return this.exclusive(() => {
+    return this.exclusive(true, () => {
       try {
         this.db.exec(sql);
       } catch (err) {
-        throw translate(err, 'statement failed');
+        throw this.failure(err, 'statement failed');
       }
     });
   }
   async upsert(tableName: string, keys: readonly string[], rows: readonly Row[], options?: UpsertOptions): Promise<number> {
-    return this.exclusive(() => this.upsertSync(tableName, keys, rows, options));
+    return this.exclusive(true, () => this.upsertSync(tableName, keys, rows, options));
   }
   async insertMany(tableName: string, rows: readonly Row[], columns?: readonly string[]): Promise<number> {
     if (rows.length === 0) return 0;
     const cols = columns ?? Object.keys(rows[0]);
     const sql = `INSERT INTO ${q(tableName)} (${cols.map(q).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
-    return this.exclusive(() => this.writeRows(sql, cols, rows));
+    return this.exclusive(true, () => this.writeRows(sql, cols, rows));
   }
 
   async *stream<T = Row>(sql: string, params?: Params, batchSize = 1000): AsyncIterable<T[]> {
     const release = await this.mutex.lock();
     try {
+      this.verify(false);
       let it: IterableIterator<unknown>;
       try {
         it = this.db.prepare(sql).iterate(bind(params));
       } catch (err) {
-        throw translate(err, 'query failed');
+        throw this.failure(err, 'query failed');
       }
       let batch: T[] = [];
       for (const row of it) {
@@ -206,6 +345,7 @@ export class SqliteDb implements Db {
   async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     const release = await this.mutex.lock();
     try {
+      this.verify(true);
       return await this.txBody(fn);
     } finally {
       release();
@@ -219,11 +359,15 @@ export class SqliteDb implements Db {
       this.db.exec(depth === 0 ? 'BEGIN IMMEDIATE' : `SAVEPOINT ${sp}`);
     } catch (err) {
       this.depth--;
-      throw translate(err, 'cannot start a transaction');
+      throw this.failure(err, 'cannot start a transaction');
     }
     try {
       const result = await fn(this.txHandle());
-      this.db.exec(depth === 0 ? 'COMMIT' : `RELEASE ${sp}`);
+      try {
+        this.db.exec(depth === 0 ? 'COMMIT' : `RELEASE ${sp}`);
+      } catch (err) {
+        throw this.failure(err, 'commit failed');
+      }
       return result;
     } catch (err) {
       try {
@@ -233,7 +377,7 @@ export class SqliteDb implements Db {
       } catch {
         // The original error says more than a failed rollback.
       }
-      throw err;
+      throw this.stale ?? err;
     } finally {
       this.depth--;
     }
@@ -282,15 +426,16 @@ export class SqliteDb implements Db {
     return (this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(tableName) as { name: string }[]).map((r) => r.name);
   }
   async tables(): Promise<string[]> {
-    return this.exclusive(() => this.tablesSync());
+    return this.exclusive(false, () => this.tablesSync());
   }
   async columns(tableName: string): Promise<string[]> {
-    return this.exclusive(() => this.columnsSync(tableName));
+    return this.exclusive(false, () => this.columnsSync(tableName));
   }
 
   async close(): Promise<void> {
     const release = await this.mutex.lock();
     try {
+      unregister(this);
       this.statements.clear();
       if (this.db.open) this.db.close();
     } finally {

@@ -200,7 +200,7 @@ export async function processPendingConversions(db: Db, options: ProcessOptions)
       }
     }
     done += results.length;
-    progress('customer conversions', done, pending);
+    progress('customer conversions', done, pending, summary);
     if (results.length < batch.length) summary.incomplete = `stopped after ${summary.written} of ${plan.steps.length} conversions; the rest stay Pending`;
   }
   progress('customer conversions', done, pending);

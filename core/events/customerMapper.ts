@@ -12,6 +12,12 @@ export interface MapOptions {
   map: Readonly<Record<string, string>>;
   /** Fills an address the ERP left without a country. */
   defaultCountry: string;
+  /**
+   * How a text column's length is counted, as the web database counts it: 'code-points' for SQLite (its text
+   * length counts characters), 'utf16-units' for SQL Server (NVARCHAR(n) holds n UTF-16 code units, so a character
+   * outside the Basic Multilingual Plane, an emoji, takes two). Default 'utf16-units', which fits either.
+   */
+  textLength?: 'code-points' | 'utf16-units';
 }
 
 export interface MappedDebtor {
@@ -44,15 +50,40 @@ class RowError extends Error {}
 
 const collator = new Intl.Collator();
 
-/** An ERP value as the web column's type holds it; text is trimmed (PRONTO pads fixed-width fields). */
-export function convert(value: unknown, column: ColumnDef, where: () => string): unknown {
+/**
+ * Padding removed from ERP text: the ASCII blanks a fixed-width (CHAR) field is padded with. Not String.trim(), which
+ * also takes a byte order mark (U+FEFF), no-break spaces and other Unicode spaces that belong to the value.
+ */
+export function trimPadding(text: string): string {
+  return text.replace(/^[ \t\r\n\v\f]+|[ \t\r\n\v\f]+$/g, '');
+}
+
+function codePoints(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // A high surrogate followed by a low one is one character.
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
+    n++;
+  }
+  return n;
+}
+
+/** An ERP value as the web column's type holds it; text loses its padding (PRONTO pads fixed-width fields). */
+export function convert(value: unknown, column: ColumnDef, where: () => string, textLength: MapOptions['textLength'] = 'utf16-units'): unknown {
   if (value === null || value === undefined) return null;
   switch (column.type) {
     case 'text':
     case 'datetime': {
-      const s = String(value).trim();
+      const s = trimPadding(String(value));
       if (column.length && s.length > column.length) {
-        throw new RowError(`${where()} is ${s.length} characters; the web column holds ${column.length}`);
+        // s.length counts UTF-16 code units: the characters are as many or fewer.
+        const chars = codePoints(s);
+        if (textLength === 'utf16-units') {
+          const also = chars !== s.length ? ` (${chars} characters)` : '';
+          throw new RowError(`${where()} is ${s.length} ${chars !== s.length ? 'UTF-16 code units' : 'characters'}${also}; the web column holds ${column.length}${chars !== s.length ? ' UTF-16 code units' : ''}`);
+        }
+        if (chars > column.length) throw new RowError(`${where()} is ${chars} characters; the web column holds ${column.length}`);
       }
       return s;
     }
@@ -117,13 +148,13 @@ export function mapDebtor(debtor: ErpDebtor, options: MapOptions, hash = erpFing
     const customer: Row = { CustomerCode: code };
     for (const web of signature(options).cols) {
       const erp = options.map[web];
-      customer[web] = convert(debtor.fields[erp], customerColumns.get(web)!, () => `${erp} (-> Customer.${web})`);
+      customer[web] = convert(debtor.fields[erp], customerColumns.get(web)!, () => `${erp} (-> Customer.${web})`, options.textLength);
     }
     const addresses: Row[] = [];
     for (const a of debtor.addresses) {
       const row: Row = { CustomerCode: code };
       for (const [web, erp, column] of ADDRESS_COLUMNS) {
-        let v = convert(a[erp], column, () => `address ${String(a.na_type).trim()} ${erp} (-> CustomerAddress.${web})`);
+        let v = convert(a[erp], column, () => `address ${String(a.na_type).trim()} ${erp} (-> CustomerAddress.${web})`, options.textLength);
         if (web === 'Country' && (v === null || v === '')) v = options.defaultCountry || null;
         row[web] = v;
       }

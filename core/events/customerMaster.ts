@@ -272,7 +272,8 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
   const site = String(ctx.settings.site ?? '');
   const defaultCountry = String(ctx.settings.defaultCountry ?? '');
   const columns = [...new Set(Object.values(plan.map))];
-  const mapOptions: MapOptions = { map: plan.map, defaultCountry };
+  // Text lengths are counted as the web database counts them (see MapOptions.textLength).
+  const mapOptions: MapOptions = { map: plan.map, defaultCountry, textLength: ctx.webDb.kind === 'sqlite' ? 'code-points' : 'utf16-units' };
 
   let after: string | null = null;
   let resumedFrom: string | undefined;
@@ -357,7 +358,7 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
     webEditsOverwritten += outcome.webEditsOverwritten.length;
     for (const code of outcome.webEditsOverwritten) ctx.logger.warn({ customer: code }, `customer ${code}: ERP data replaced a web edit not yet sent to the ERP`);
     after = last;
-    ctx.progress('debtors', summary.read, Math.max(total, summary.read));
+    ctx.progress('debtors', summary.read, Math.max(total, summary.read), { ...summary, failed: failures.length });
   }
   summary.failed = failures.length;
   for (const f of failures.slice(0, MAX_FAILURES_LOGGED)) ctx.logger.warn({ customer: f.code }, `customer ${f.code} not sent: ${f.reason}`);

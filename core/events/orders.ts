@@ -127,7 +127,7 @@ export async function runOrders(ctx: EventContext, options: RunOptions): Promise
     summary.written += rows.length;
     customers += page.length;
     after = last;
-    ctx.progress('customers', customers, null);
+    ctx.progress('customers', customers, null, summary);
   }
 
   const details: Record<string, unknown> = { mode: options.all ? 'SendAll' : 'SendChanged', customers, promoted, archiveFrom: since, autoActivateAll: statuses === 'all' };

@@ -5,7 +5,7 @@ import type { SettingsValues } from '../contracts/settings.schema.js';
 import type { EventName, Progress, RunStatus } from '../contracts/events.js';
 import { EVENT_LABELS } from '../contracts/events.js';
 import { getEvent } from './registry.js';
-import type { RunOptions, RunSummary } from './types.js';
+import type { RunCounts, RunOptions, RunSummary } from './types.js';
 import { emptySummary } from './types.js';
 import { FatalError, isRetryable, userMessage } from '../errors.js';
 
@@ -27,6 +27,10 @@ export interface RunOutcome {
   error?: string;
   retryable?: boolean;
   durationMs: number;
+  /** false: the web database did not take the run's record (start or end); the caller may record it later. */
+  recorded?: boolean;
+  /** StartedAt of the run's record. */
+  startedAt?: string;
 }
 
 const clip = (s: string | undefined, n: number) => (s && s.length > n ? `${s.slice(0, n - 1)}…` : s);
@@ -89,12 +93,32 @@ export async function runEvent(name: EventName, options: Partial<RunOptions>, de
       Failed: 0,
     });
   } catch (err) {
-    return { runId: -1, event: name, status: 'Failed', summary: emptySummary(), error: `cannot record the run in the web database: ${userMessage(err)}`, retryable: isRetryable(err), durationMs: Date.now() - started };
+    return { runId: -1, event: name, status: 'Failed', summary: emptySummary(), error: `cannot record the run in the web database: ${userMessage(err)}`, retryable: isRetryable(err), durationMs: Date.now() - started, recorded: false, startedAt };
   }
   const logger = deps.logger.child({ event: name, runId });
   const signal = deps.signal ?? new AbortController().signal;
   logger.info({ mode }, `${EVENT_LABELS[name]} started`);
   await logOnWeb(deps, name, runId, 'info', `${EVENT_LABELS[name]} (${mode}) started`);
+
+  // The counts reached are written to the run's row as the event reports them (one write at a time, the latest
+  // counts winning), so a run killed mid-way is recorded with them, not with zeros.
+  let latestCounts: RunCounts | null = null;
+  let countsWriting: Promise<void> | null = null;
+  const saveCounts = (c: RunCounts) => {
+    latestCounts = { read: c.read, written: c.written, skipped: c.skipped, failed: c.failed };
+    countsWriting ??= (async () => {
+      while (latestCounts) {
+        const x: RunCounts = latestCounts;
+        latestCounts = null;
+        try {
+          await deps.webDb.run(`UPDATE [IntegrationRun] SET [Read] = @read, [Written] = @written, [Skipped] = @skipped, [Failed] = @failed WHERE [Id] = @id AND [Status] = 'Running'`, { id: runId, ...x });
+        } catch (err) {
+          logger.debug({ err: userMessage(err) }, 'could not keep the counts on the run record');
+        }
+      }
+      countsWriting = null;
+    })();
+  };
 
   let summary = emptySummary();
   let status: RunStatus;
@@ -112,7 +136,10 @@ export async function runEvent(name: EventName, options: Partial<RunOptions>, de
         signal,
         runId,
         now,
-        progress: (phase, done, total) => deps.onProgress?.({ event: name, runId, phase, done, total, startedAt }),
+        progress: (phase, done, total, counts) => {
+          deps.onProgress?.({ event: name, runId, phase, done, total, startedAt });
+          if (counts) saveCounts(counts);
+        },
         runEvent: async (other, o) => (await runEvent(other, o ?? {}, deps)).summary,
       },
       { all },
@@ -125,7 +152,9 @@ export async function runEvent(name: EventName, options: Partial<RunOptions>, de
     retryable = isRetryable(err);
     logger.error({ err }, `${EVENT_LABELS[name]} failed`);
   }
+  await countsWriting;
   const finishedAt = now().toISOString();
+  let recorded = true;
   try {
     await deps.webDb.run(
       `UPDATE [IntegrationRun] SET [FinishedAt] = @finishedAt, [Status] = @status, [Read] = @read, [Written] = @written, [Skipped] = @skipped, [Failed] = @failed, [Error] = @error, [Details] = @details WHERE [Id] = @id`,
@@ -142,13 +171,20 @@ export async function runEvent(name: EventName, options: Partial<RunOptions>, de
       },
     );
   } catch (err) {
+    recorded = false;
+    // The run cannot have succeeded if its end cannot be written: the database it writes to is away.
+    if (status !== 'Failed') {
+      status = 'Failed';
+      error = `the end of the run could not be recorded: ${userMessage(err)}`;
+      retryable = isRetryable(err);
+    }
     logger.error({ err: userMessage(err) }, 'could not record the end of the run');
   }
   const line = `${EVENT_LABELS[name]} ${status.toLowerCase()}: read ${summary.read}, written ${summary.written}, skipped ${summary.skipped}, failed ${summary.failed}${error ? ` (${error})` : ''}`;
   if (status === 'Failed') logger.error(line);
   else logger.info({ read: summary.read, written: summary.written, skipped: summary.skipped, failed: summary.failed }, line);
   await logOnWeb(deps, name, runId, status === 'Failed' ? 'error' : status === 'Partial' ? 'warn' : 'info', line, summary.details);
-  return { runId, event: name, status, summary, error, retryable, durationMs: Date.now() - started };
+  return { runId, event: name, status, summary, error, retryable, durationMs: Date.now() - started, recorded, startedAt };
 }
 
 /** Runs left as Running by a process that died are marked Failed, so history never shows a ghost run. */

@@ -67,7 +67,7 @@ export async function runStatements(ctx: EventContext, options: RunOptions): Pro
     summary.written += rows.length;
     customers += page.length;
     after = codes[codes.length - 1];
-    ctx.progress('customers', customers, null);
+    ctx.progress('customers', customers, null, summary);
   }
   summary.details = { mode: options.all ? 'All' : 'Changed', customers, removed, usePayByDate: usePayBy, reprints };
   return summary;

@@ -10,8 +10,14 @@ export interface RunOptions {
   all: boolean;
 }
 
-/** What an event reports while it works: rows done of total (null while unknown), and a phase name. */
-export type ProgressFn = (phase: string, done: number, total: number | null) => void;
+/** The run's counts so far. */
+export type RunCounts = Pick<RunSummary, 'read' | 'written' | 'skipped' | 'failed'>;
+
+/**
+ * What an event reports while it works: rows done of total (null while unknown), a phase name, and the run's counts
+ * so far (kept on the run's record, so a process killed mid-run leaves the counts it reached).
+ */
+export type ProgressFn = (phase: string, done: number, total: number | null, counts?: RunCounts) => void;
 
 export interface EventContext {
   erpDb: Db;

@@ -71,7 +71,7 @@ async function sendAccounts(ctx: EventContext, summary: RunSummary, details: Rec
       waiting.push(...r.exhausted.waiting);
     }
     done += codes.length;
-    ctx.progress('web accounts', done, total);
+    ctx.progress('web accounts', done, total, summary);
     if (ctx.signal.aborted) return 'stopped after a batch of web accounts; the next run carries on';
   }
   if (exhausted) {
@@ -259,7 +259,7 @@ async function sendOrders(ctx: EventContext, summary: RunSummary, details: Recor
       }
     }
     done += orders.length;
-    ctx.progress('web orders', done, total);
+    ctx.progress('web orders', done, total, summary);
     if (ctx.signal.aborted) return 'stopped after a batch of web orders; the next run carries on';
   }
   if (conflicts.length) details.editConflicts = conflicts;

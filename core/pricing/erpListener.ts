@@ -2,13 +2,13 @@
 // change, and every pricing service of this process drops its cache, so the next answer is fresh.
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ERP_LISTENER_ROUTES, MAX_BODY_BYTES } from '../contracts/pricingApi.js';
-import { installListenerHttp, type ListenerHttpOptions } from './listenerHttp.js';
+import { installListenerHttp, listenerServerOptions, type ListenerHttpOptions } from './listenerHttp.js';
 import type { ErpChangeFeed } from './erpChanges.js';
 
 export type ErpListenerOptions = Omit<ListenerHttpOptions, 'name' | 'compressAboveBytes'>;
 
 export function buildErpListener(feed: ErpChangeFeed, options: ErpListenerOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES, requestTimeout: 30_000, return503OnClosing: true });
+  const app = Fastify(listenerServerOptions(options));
   installListenerHttp(app, { ...options, name: 'erp' });
   // Whatever the ERP sends (JSON, a form, plain text, nothing) is a change notification; the body is not read.
   app.removeAllContentTypeParsers();

@@ -2,7 +2,8 @@
 // logging, and one error handler that answers {error} and never shows internals (stack, SQL, paths, keys).
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import { LISTENER_CONNECTION_LIMITS, applyConnectionLimits, connectionOptions, type ConnectionLimits } from '../connectionLimits.js';
 import type { Logger } from '../logging/logger.js';
 import { MAX_BODY_BYTES } from '../contracts/pricingApi.js';
 import { FatalError } from '../errors.js';
@@ -27,6 +28,13 @@ export interface ListenerHttpOptions {
   verbose?: boolean;
   /** Names the listener in logs. */
   name: string;
+  /** Default LISTENER_CONNECTION_LIMITS. */
+  connectionLimits?: ConnectionLimits;
+}
+
+/** The fastify options both listeners are built with: body size, the connection limits, 503 while closing. */
+export function listenerServerOptions(o: Pick<ListenerHttpOptions, 'connectionLimits'>): FastifyServerOptions {
+  return { logger: false, bodyLimit: MAX_BODY_BYTES, return503OnClosing: true, ...connectionOptions(o.connectionLimits ?? LISTENER_CONNECTION_LIMITS) };
 }
 
 /** Constant-time comparison whatever the lengths: both sides are hashed to the same size first. */
@@ -56,6 +64,7 @@ const CLIENT_ERRORS: Record<string, string> = {
 };
 
 export function installListenerHttp(app: FastifyInstance, o: ListenerHttpOptions): void {
+  applyConnectionLimits(app.server, o.connectionLimits ?? LISTENER_CONNECTION_LIMITS);
   const expected = o.apiKey ? crypto.createHash('sha256').update(o.apiKey).digest() : null;
   if (expected) {
     app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {

@@ -3,13 +3,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import {
-  MAX_BODY_BYTES,
   PRICING_ROUTES,
   PriceQuerySchema,
   PricesRequestSchema,
   type PricesRequest,
 } from '../contracts/pricingApi.js';
-import { HttpError, installListenerHttp, type ListenerHttpOptions } from './listenerHttp.js';
+import { HttpError, installListenerHttp, listenerServerOptions, type ListenerHttpOptions } from './listenerHttp.js';
 import { PricingError, type PricingService } from './pricingService.js';
 
 const PRICE_ANSWER_JSON_SCHEMA = {
@@ -65,7 +64,7 @@ function asHttp(err: unknown): unknown {
 }
 
 export function buildPricingListener(service: PricingService, options: PricingListenerOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES, requestTimeout: 30_000, return503OnClosing: true });
+  const app = Fastify(listenerServerOptions(options));
   installListenerHttp(app, { ...options, name: 'pricing' });
   // JSON only: a text body would otherwise reach the handler as a string.
   app.removeContentTypeParser('text/plain');

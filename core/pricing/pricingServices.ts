@@ -2,7 +2,8 @@
 // each when its setting is on and prints their endpoints.
 import type { Service, ServiceContext, RunningService, TestPricingRequest } from '../worker/service.js';
 import type { SettingsValues } from '../contracts/settings.schema.js';
-import { conditionCodes } from '../contracts/settings.schema.js';
+import { conditionCodes, isLoopbackAddress } from '../contracts/settings.schema.js';
+import { FatalError } from '../errors.js';
 import type { PriceAnswer } from '../contracts/adminApi.js';
 import type { Db } from '../db/db.js';
 import { openDb } from '../db/openDb.js';
@@ -14,6 +15,7 @@ import { buildErpListener } from './erpListener.js';
 import { erpChanges, type ErpChangeFeed } from './erpChanges.js';
 import { listenOrExplain, listenUrl } from './listenerHttp.js';
 import { PRICING_ENDPOINT, ERP_ENDPOINT } from '../contracts/pricingApi.js';
+import type { ConnectionLimits } from '../connectionLimits.js';
 
 export { PRICING_ENDPOINT, ERP_ENDPOINT };
 
@@ -23,10 +25,23 @@ export interface PricingStartOptions {
   cacheEntries?: number;
   /** Overrides the ERP Polling Interval, in ms. */
   pollIntervalMs?: number;
+  /** Default LISTENER_CONNECTION_LIMITS. */
+  connectionLimits?: ConnectionLimits;
 }
 
-const bindAddress = (s: SettingsValues) => String(s.listenerBindAddress || '127.0.0.1');
 const apiKey = (s: SettingsValues) => (typeof s.listenerApiKey === 'string' && s.listenerApiKey ? s.listenerApiKey : undefined);
+
+/**
+ * Where a listener binds. Beyond loopback only with a Listener API Key: saving refuses that combination, and a file
+ * edited by hand into it still never opens a listener to the network unguarded.
+ */
+function bindAddress(s: SettingsValues, what: string): string {
+  const host = String(s.listenerBindAddress || '127.0.0.1');
+  if (!isLoopbackAddress(host) && !apiKey(s)) {
+    throw new FatalError(`${what} will not listen on ${host} (reachable from other machines) without a Listener API Key: set listenerApiKey or bind 127.0.0.1`);
+  }
+  return host;
+}
 
 /**
  * How the pricing service reopens the ERP after a failure: the worker's `openErpDb` when it passes one, else
@@ -61,6 +76,7 @@ export interface RunningPricing extends RunningService {
 
 export async function startPricingListener(ctx: ServiceContext, o: PricingStartOptions = {}): Promise<RunningPricing> {
   const s = ctx.settings;
+  const host = bindAddress(s, 'The pricing listener');
   const logger = ctx.logger.child({ service: 'pricing-listener' });
   const connection = new ErpConnection({ initial: ctx.erpDb, ownsInitial: false, open: reopener(ctx), logger });
   const source = new SqlPriceSource(connection, logger);
@@ -79,8 +95,8 @@ export async function startPricingListener(ctx: ServiceContext, o: PricingStartO
     apiKey: apiKey(s),
     compressAboveBytes: Number(s.liveCallCompressionThresholdBytes ?? 1024),
     verbose: s.enableVerboseLogging === true,
+    connectionLimits: o.connectionLimits,
   });
-  const host = bindAddress(s);
   try {
     await listenOrExplain(app, host, Number(s.httpPort ?? 8085), 'The pricing listener (HTTP Port)');
   } catch (err) {
@@ -105,11 +121,11 @@ export async function startPricingListener(ctx: ServiceContext, o: PricingStartO
   };
 }
 
-export async function startErpListener(ctx: ServiceContext, o: { feed?: ErpChangeFeed } = {}): Promise<RunningService> {
+export async function startErpListener(ctx: ServiceContext, o: { feed?: ErpChangeFeed; connectionLimits?: ConnectionLimits } = {}): Promise<RunningService> {
   const s = ctx.settings;
+  const host = bindAddress(s, 'The ERP listener');
   const logger = ctx.logger.child({ service: 'erp-listener' });
-  const app = buildErpListener(o.feed ?? erpChanges, { logger, apiKey: apiKey(s), verbose: s.enableVerboseLogging === true });
-  const host = bindAddress(s);
+  const app = buildErpListener(o.feed ?? erpChanges, { logger, apiKey: apiKey(s), verbose: s.enableVerboseLogging === true, connectionLimits: o.connectionLimits });
   try {
     await listenOrExplain(app, host, Number(s.erpListenerPort ?? 9801), 'The ERP listener (ERP Listener Port)');
   } catch (err) {

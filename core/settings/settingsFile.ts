@@ -10,6 +10,7 @@ import {
   type SettingsValues,
 } from '../contracts/settings.schema.js';
 import { dsnSecrets, redactDsn } from '../db/dsn.js';
+import { settingsRuleErrors } from './settingsRules.js';
 
 export class SettingsError extends Error {
   override name = 'SettingsError';
@@ -140,13 +141,16 @@ export function writeSettingsFile(file: string, values: SettingsValues, unknown:
 
 /**
  * Validates a change (key -> value) against the file's current content and saves it. Throws a
- * SettingsError with field errors, and writes nothing, when any value is invalid.
+ * SettingsError with field errors, and writes nothing, when any value is invalid or the result breaks a rule
+ * between settings (settingsRules.ts).
  */
 export function saveSettings(file: string, changes: SettingsValues): LoadedSettings {
   const errors = validateSettings(changes);
   if (errors.length) throw new SettingsError(errors.map(formatFieldError).join('; '), errors);
   const current = loadSettings(file);
   const values = { ...current.values, ...changes };
+  const ruleErrors = settingsRuleErrors(values, Object.keys(changes));
+  if (ruleErrors.length) throw new SettingsError(ruleErrors.map(formatFieldError).join('; '), ruleErrors);
   writeSettingsFile(current.file, values, current.unknown);
   return { ...current, values };
 }

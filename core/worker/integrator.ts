@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import type { Db } from '../db/db.js';
 import { insertReturningId } from '../db/db.js';
 import { openDb } from '../db/openDb.js';
-import { redactDsn } from '../db/dsn.js';
+import { parseDsn, redactDsn } from '../db/dsn.js';
 import { migrate } from '../db/schema.js';
 import { WEB_MIGRATIONS } from '../web/webSchema.js';
 import type { Logger } from '../logging/logger.js';
@@ -41,6 +41,8 @@ export interface IntegratorOptions {
   firstRunDelayMs?: number;
   /** A due event whose work is part of a run in progress looks again after this long. */
   blockedRecheckMs?: number;
+  /** The ERP and web databases are checked this often for the status (default 30 s). */
+  healthCheckMs?: number;
   now?(): Date;
 }
 
@@ -56,13 +58,37 @@ interface EventState {
   lastRun: RunRecord | null;
   lastError: string | null;
   attempts: number;
+  /** When a retryable failure is retried (back-off), and whether that run was a Send All. */
   retryAt: Date | null;
+  retryAll: boolean;
+  /** A due run waiting for another event's run to end looks again at this time. */
+  recheckAt: Date | null;
 }
 
 interface Health {
   ok: boolean;
   error: string | null;
+  /** When this was found out: a check, or a run or request that used the database. */
+  checkedAt: Date | null;
 }
+
+/** A run whose record could not be written (the web database was away): written when the database is back. */
+interface PendingRecord {
+  /** The IntegrationRun row the run started, or -1 when it never got one. */
+  runId: number;
+  event: EventName;
+  mode: string;
+  startedAt: string;
+  finishedAt: string;
+  read: number;
+  written: number;
+  skipped: number;
+  failed: number;
+  error: string;
+}
+
+/** Pending records kept while the web database is away; beyond this the oldest are dropped (and logged). */
+const MAX_PENDING_RECORDS = 100;
 
 export interface RunRequestResult {
   accepted: boolean;
@@ -105,13 +131,15 @@ export class Integrator extends EventEmitter {
   private serviceErrors = new Map<string, string>();
   private nightlyTimer: NodeJS.Timeout | null = null;
   private nightlyAt: Date | null = null;
-  private health: { erp: Health; web: Health } = { erp: { ok: false, error: 'not checked yet' }, web: { ok: false, error: 'not checked yet' } };
+  private health: { erp: Health; web: Health } = { erp: { ok: false, error: 'not checked yet', checkedAt: null }, web: { ok: false, error: 'not checked yet', checkedAt: null } };
+  private healthTimer: NodeJS.Timeout | null = null;
+  private pendingRecords: PendingRecord[] = [];
   private transition: Promise<void> = Promise.resolve();
   lastRestartError: string | null = null;
 
   constructor(private readonly options: IntegratorOptions) {
     super();
-    // Every open progress stream of the admin API listens here.
+    // Listeners: the admin API (one per event, shared by every progress stream) and each manual run waiting for its id.
     this.setMaxListeners(200);
     this.settingsValue = loadSettings(options.settingsFile);
   }
@@ -210,6 +238,8 @@ export class Integrator extends EventEmitter {
         lastError: scheduleError ?? previous?.lastError ?? null,
         attempts: 0,
         retryAt: null,
+        retryAll: false,
+        recheckAt: null,
       };
       this.events.set(name, st);
     }
@@ -217,6 +247,7 @@ export class Integrator extends EventEmitter {
     this.stateValue = 'running';
     for (const st of this.events.values()) this.scheduleNext(st);
     this.scheduleNightly();
+    this.scheduleHealthChecks();
     this.logger.info({ foreground: this.foreground, events: [...this.events.values()].filter((e) => e.nextRunAt).map((e) => `${e.name} ${e.scheduleText}`) }, 'integrator started');
     this.emit('state', this.stateValue);
   }
@@ -229,6 +260,8 @@ export class Integrator extends EventEmitter {
     this.nightlyTimer = null;
     if (this.servicesTimer) clearTimeout(this.servicesTimer);
     this.servicesTimer = null;
+    if (this.healthTimer) clearTimeout(this.healthTimer);
+    this.healthTimer = null;
     this.servicesAttempts = 0;
     this.nightlyAt = null;
     const waits: Array<Promise<unknown>> = [];
@@ -237,6 +270,7 @@ export class Integrator extends EventEmitter {
       st.timer = null;
       st.nextRunAt = null;
       st.retryAt = null;
+      st.recheckAt = null;
       if (st.running) {
         this.logger.info({ event: st.name }, `${EVENT_LABELS[st.name]}: finishing the current batch before stopping`);
         st.abort?.abort();
@@ -278,14 +312,15 @@ export class Integrator extends EventEmitter {
         await migrate(web, WEB_MIGRATIONS);
         const ghosts = await markInterruptedRuns(web, this.now());
         if (ghosts) this.logger.warn({ runs: ghosts }, 'runs left unfinished by a previous process were marked Failed');
+        await this.writePendingRecords(web);
         this.lastRunsAtStart = new Map((await lastRunPerEvent(web)).map((r) => [r.event, r]));
         this.firstCustomerMasterPending = !(await web.get(`SELECT [Key] FROM [IntegrationState] WHERE [Key] = @key`, { key: LAST_RUN_STATE }));
       } finally {
         await web.close();
       }
-      this.health.web = { ok: true, error: null };
+      this.markHealth('web', null);
     } catch (err) {
-      this.health.web = { ok: false, error: userMessage(err) };
+      this.markHealth('web', err);
       this.logger.error({ err: userMessage(err) }, 'web database not available; runs will retry');
     }
   }
@@ -294,10 +329,125 @@ export class Integrator extends EventEmitter {
     try {
       const erp = await this.openErp();
       await erp.close();
-      this.health.erp = { ok: true, error: null };
+      this.markHealth('erp', null);
     } catch (err) {
-      this.health.erp = { ok: false, error: userMessage(err) };
+      this.markHealth('erp', err);
       this.logger.error({ err: userMessage(err) }, 'ERP database not available; runs will retry');
+    }
+  }
+
+  /** Records what a check, a run or a request just found out about a database. */
+  private markHealth(which: 'erp' | 'web', err: unknown): void {
+    const wasDown = !this.health[which].ok && this.health[which].checkedAt !== null;
+    this.health[which] = err ? { ok: false, error: userMessage(err), checkedAt: this.now() } : { ok: true, error: null, checkedAt: this.now() };
+    if (wasDown && !err) this.databaseBack(which);
+  }
+
+  /**
+   * A database that was away answers again: runs waiting out a back-off after a retryable failure go now, once, and
+   * the back-off starts over if they fail again.
+   */
+  private databaseBack(which: 'erp' | 'web'): void {
+    if (this.stateValue !== 'running') return;
+    for (const st of this.events.values()) {
+      if (!st.retryAt || st.running) continue;
+      this.logger.info({ event: st.name, database: which }, `${EVENT_LABELS[st.name]}: the ${which === 'web' ? 'web' : 'ERP'} database is back; retrying now`);
+      st.retryAt = this.now();
+      this.scheduleNext(st);
+    }
+  }
+
+  private checking: Promise<void> | null = null;
+
+  /** A health check now, unless one is under way. */
+  private checkSoon(): void {
+    this.checking ??= this.checkHealth().finally(() => {
+      this.checking = null;
+    });
+  }
+
+  /** Each database is opened and asked a trivial query every healthCheckMs, so the status is never older than that. */
+  private scheduleHealthChecks(): void {
+    const every = this.options.healthCheckMs ?? 30_000;
+    this.healthTimer = setTimeout(() => {
+      this.healthTimer = null;
+      this.checkSoon();
+      void this.checking?.finally(() => {
+        if (this.stateValue === 'running' && !this.healthTimer) this.scheduleHealthChecks();
+      });
+    }, every);
+    this.healthTimer.unref();
+  }
+
+  private async checkHealth(): Promise<void> {
+    for (const which of ['web', 'erp'] as const) {
+      let db: Db | undefined;
+      try {
+        db = which === 'web' ? await this.openWeb() : await this.openErp();
+        await db.tables();
+        this.markHealth(which, null);
+        // The web database is back: the runs it missed go into its history now.
+        if (which === 'web' && this.pendingRecords.length) await this.writePendingRecords(db);
+      } catch (err) {
+        this.markHealth(which, err);
+      } finally {
+        await db?.close().catch(() => undefined);
+      }
+    }
+  }
+
+  /**
+   * The cheap part of a check, done whenever the status is read: a SQLite file that is gone shows at once, not at
+   * the next periodic check. (Whether a file that is there works is left to the checks that open it.)
+   */
+  private quickCheck(which: 'erp' | 'web'): void {
+    const dsn = String(which === 'web' ? this.applied.webDsn : this.applied.erpDsn);
+    let file: string;
+    try {
+      const parsed = parseDsn(dsn, this.settingsValue.dir);
+      if (parsed.kind !== 'sqlite' || parsed.path === ':memory:') return;
+      file = parsed.path;
+    } catch {
+      return;
+    }
+    if (!fs.existsSync(file)) this.markHealth(which, new Error(`cannot open ${redactDsn(dsn)}: database file not found: ${file}`));
+    // A file that was missing is there again: a real check says whether it works.
+    else if (!this.health[which].ok) this.checkSoon();
+  }
+
+  /**
+   * Writes the records of runs that ended while the web database was away. A run that had its row gets it finished
+   * (when the row is still there as it was left); otherwise the run is inserted. Those not written stay queued.
+   */
+  private async writePendingRecords(web: Db): Promise<void> {
+    while (this.pendingRecords.length) {
+      const r = this.pendingRecords[0];
+      const values = { Status: 'Failed', FinishedAt: r.finishedAt, Read: r.read, Written: r.written, Skipped: r.skipped, Failed: r.failed, Error: r.error.slice(0, 2000) };
+      try {
+        const updated =
+          r.runId >= 0
+            ? (
+                await web.run(
+                  `UPDATE [IntegrationRun] SET [Status] = @Status, [FinishedAt] = @FinishedAt, [Read] = @Read, [Written] = @Written, [Skipped] = @Skipped, [Failed] = @Failed, [Error] = @Error WHERE [Id] = @id AND [Event] = @event AND [StartedAt] = @startedAt AND [Status] = 'Running'`,
+                  { ...values, id: r.runId, event: r.event, startedAt: r.startedAt },
+                )
+              ).changes
+            : 0;
+        if (!updated) await insertReturningId(web, 'IntegrationRun', { Event: r.event, Mode: r.mode, StartedAt: r.startedAt, ...values });
+      } catch (err) {
+        this.logger.warn({ err: userMessage(err), pending: this.pendingRecords.length }, 'runs that ended while the web database was away are not recorded yet');
+        return;
+      }
+      this.pendingRecords.shift();
+      this.logger.info({ event: r.event, runId: r.runId, startedAt: r.startedAt }, `${EVENT_LABELS[r.event]} run of ${r.startedAt}, which failed while the web database was away, is now in the run history`);
+    }
+  }
+
+  private queueRecord(r: PendingRecord): void {
+    this.pendingRecords.push(r);
+    if (this.pendingRecords.length > MAX_PENDING_RECORDS) {
+      const dropped = this.pendingRecords.shift()!;
+      this.logger.warn({ event: dropped.event, startedAt: dropped.startedAt }, 'too many runs waiting for the web database to come back: the oldest is not recorded');
     }
   }
 
@@ -385,7 +535,9 @@ export class Integrator extends EventEmitter {
       return;
     }
     const scheduled = nextRunAt(st.schedule, this.now(), st.lastStart, this.options.firstRunDelayMs ?? 2000);
-    const at = st.retryAt && (!scheduled || st.retryAt < scheduled) ? st.retryAt : scheduled;
+    // While runs fail, the back-off decides: a schedule shorter than it would hammer a database that is away.
+    let at = st.retryAt ?? scheduled;
+    if (st.recheckAt && (!at || st.recheckAt < at)) at = st.recheckAt;
     st.nextRunAt = at;
     if (!at) return;
     const ms = Math.max(0, Math.min(at.getTime() - this.now().getTime(), MAX_TIMER_MS));
@@ -395,12 +547,13 @@ export class Integrator extends EventEmitter {
       const blocker = this.blockedBy(st.name);
       if (blocker) {
         // Its work is part of a run in progress: look again shortly instead of running beside it.
-        st.retryAt = new Date(this.now().getTime() + (this.options.blockedRecheckMs ?? 5000));
+        st.recheckAt = new Date(this.now().getTime() + (this.options.blockedRecheckMs ?? 5000));
         this.logger.debug({ event: st.name, blocker }, `${EVENT_LABELS[st.name]} waits for ${EVENT_LABELS[blocker]}`);
         return this.scheduleNext(st);
       }
-      const retry = st.retryAt !== null && at === st.retryAt;
-      this.launch(st, { all: false }, retry ? 'retry' : 'schedule');
+      // A retry repeats the run it retries, Send All included.
+      const retry = st.retryAt !== null && st.retryAt.getTime() <= this.now().getTime() + 50;
+      this.launch(st, { all: retry && st.retryAll }, retry ? 'retry' : 'schedule');
     }, ms);
     st.timer.unref();
   }
@@ -443,6 +596,7 @@ export class Integrator extends EventEmitter {
     st.timer = null;
     st.nextRunAt = null;
     st.retryAt = null;
+    st.recheckAt = null;
     st.lastStart = this.now();
     const abort = new AbortController();
     st.abort = abort;
@@ -470,16 +624,17 @@ export class Integrator extends EventEmitter {
       try {
         webDb = await this.openWeb();
         await migrate(webDb, WEB_MIGRATIONS);
-        this.health.web = { ok: true, error: null };
+        this.markHealth('web', null);
       } catch (err) {
-        this.health.web = { ok: false, error: userMessage(err) };
+        this.markHealth('web', err);
         throw err;
       }
+      if (this.pendingRecords.length) await this.writePendingRecords(webDb);
       try {
         erpDb = await this.openErp();
-        this.health.erp = { ok: true, error: null };
+        this.markHealth('erp', null);
       } catch (err) {
-        this.health.erp = { ok: false, error: userMessage(err) };
+        this.markHealth('erp', err);
         // The web side is there: the failure goes into the run history like any other run.
         const runId = await insertReturningId(webDb, 'IntegrationRun', {
           Event: name,
@@ -510,11 +665,26 @@ export class Integrator extends EventEmitter {
       });
     } catch (err) {
       const runId = typeof (err as { runId?: unknown })?.runId === 'number' ? (err as { runId: number }).runId : -1;
-      outcome = { runId, event: name, status: 'Failed', summary: emptySummary(), error: userMessage(err), retryable: isRetryable(err), durationMs: Date.now() - started };
+      outcome = { runId, event: name, status: 'Failed', summary: emptySummary(), error: userMessage(err), retryable: isRetryable(err), durationMs: Date.now() - started, recorded: runId >= 0 };
       this.logger.error({ event: name, trigger }, `${EVENT_LABELS[name]} could not run: ${outcome.error}`);
     } finally {
       await webDb?.close().catch(() => undefined);
       await erpDb?.close().catch(() => undefined);
+    }
+    if (outcome.recorded === false) {
+      // The web database was away when the run started or ended: its record waits for the database to return.
+      this.queueRecord({
+        runId: outcome.runId,
+        event: name,
+        mode: runMode(name, options.all),
+        startedAt: outcome.startedAt ?? startedAt,
+        finishedAt: this.now().toISOString(),
+        read: outcome.summary.read,
+        written: outcome.summary.written,
+        skipped: outcome.summary.skipped,
+        failed: outcome.summary.failed,
+        error: `web database not available: ${outcome.error ?? 'the run could not be recorded'}`,
+      });
     }
     st.lastRun = {
       id: outcome.runId,
@@ -541,6 +711,7 @@ export class Integrator extends EventEmitter {
         st.attempts += 1;
         const delay = backoffMs(st.attempts, this.options.retryBaseMs ?? 30_000, this.options.retryMaxMs ?? 15 * 60_000);
         st.retryAt = new Date(this.now().getTime() + delay);
+        st.retryAll = options.all;
         this.logger.warn({ event: name, attempt: st.attempts, retryInMs: delay }, `${EVENT_LABELS[name]} will retry in ${Math.round(delay / 1000)}s: ${st.lastError}`);
       } else {
         st.attempts = 0;
@@ -599,7 +770,13 @@ export class Integrator extends EventEmitter {
 
   /** Opens the web database for a request (admin API) and closes it after. */
   async withWeb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-    const db = await this.openWeb();
+    let db: Db;
+    try {
+      db = await this.openWeb();
+    } catch (err) {
+      this.markHealth('web', err);
+      throw err;
+    }
     try {
       return await fn(db);
     } finally {
@@ -608,7 +785,13 @@ export class Integrator extends EventEmitter {
   }
 
   async withErp<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-    const db = await this.openErp();
+    let db: Db;
+    try {
+      db = await this.openErp();
+    } catch (err) {
+      this.markHealth('erp', err);
+      throw err;
+    }
     try {
       return await fn(db);
     } finally {
@@ -634,6 +817,11 @@ export class Integrator extends EventEmitter {
 
   status(): Status {
     const saved = this.saved();
+    if (this.stateValue === 'running') {
+      this.quickCheck('web');
+      this.quickCheck('erp');
+    }
+    const health = (h: Health) => ({ ok: h.ok, error: h.error, checkedAt: h.checkedAt?.toISOString() ?? null });
     const pending = [...this.pendingChanges()];
     const s = this.applied;
     return {
@@ -644,8 +832,8 @@ export class Integrator extends EventEmitter {
       restartRequired: pending.length > 0,
       pendingChanges: pending,
       nightlyRestartAt: this.nightlyAt?.toISOString() ?? null,
-      erp: { description: redactDsn(String(s.erpDsn)), ...this.health.erp },
-      web: { description: redactDsn(String(s.webDsn)), ...this.health.web },
+      erp: { description: redactDsn(String(s.erpDsn)), ...health(this.health.erp) },
+      web: { description: redactDsn(String(s.webDsn)), ...health(this.health.web) },
       pricingListener: this.listener('Pricing listener', Boolean(s.enableLivePricingAvailabilityListener)),
       erpListener: this.listener('ERP listener', s.enableErpListener === true),
       events: EVENT_NAMES.map((name) => {

@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { Badge, Notice } from './components.js';
 import { stateTone } from './format.js';
 import { noticeLifetimeMs, pollInterval, TABS, useApp } from './store.js';
+import { ApiError } from './api.js';
 import { RestartBanner, SettingsProblem, StatusTab } from './tabs/StatusTab.js';
 import { AdvancedTab } from './tabs/AdvancedTab.js';
 import { CustomersTab } from './tabs/CustomersTab.js';
@@ -21,7 +22,7 @@ function usePolling() {
       const { connection, status } = useApp.getState();
       // 401 needs a new link; polling again cannot fix it.
       if (connection === 'unauthorized') return;
-      timer = setTimeout(tick, connection === 'ok' ? pollInterval(status) : 3000);
+      timer = setTimeout(tick, connection === 'ok' ? pollInterval(status, useApp.getState().streaming) : 3000);
     };
     void tick();
     return () => {
@@ -29,6 +30,46 @@ function usePolling() {
       if (timer) clearTimeout(timer);
     };
   }, [authorised]);
+}
+
+/** Live progress from the admin API's stream while the integrator answers; a run's end or a state change refreshes. */
+function useProgressStream() {
+  const token = useApp((s) => s.token);
+  const ok = useApp((s) => s.connection === 'ok');
+  useEffect(() => {
+    if (!token || !ok) return;
+    const abort = new AbortController();
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const open = async () => {
+      const app = useApp.getState();
+      let again = true;
+      try {
+        await app.api.progressStream(
+          {
+            progress: (p) => {
+              useApp.setState({ streaming: true });
+              useApp.getState().setProgress(p);
+            },
+            run: () => void useApp.getState().refresh(),
+            state: () => void useApp.getState().refresh(),
+          },
+          abort.signal,
+        );
+      } catch (err) {
+        // 401 needs a new link; 429 means other tabs hold every stream: this one keeps polling.
+        if (err instanceof ApiError && (err.unauthorized || err.status === 429)) again = false;
+        if (err instanceof ApiError && err.unauthorized) useApp.getState().failure(err);
+      } finally {
+        useApp.setState({ streaming: false });
+      }
+      if (again && !abort.signal.aborted) retry = setTimeout(() => void open(), 5000);
+    };
+    void open();
+    return () => {
+      abort.abort();
+      if (retry) clearTimeout(retry);
+    };
+  }, [token, ok]);
 }
 
 function Unauthorized() {
@@ -58,6 +99,7 @@ function Unreachable({ message }: { message: string | null }) {
 
 export function App() {
   usePolling();
+  useProgressStream();
   const connection = useApp((s) => s.connection);
   const connectionError = useApp((s) => s.connectionError);
   const status = useApp((s) => s.status);

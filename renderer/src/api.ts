@@ -19,7 +19,7 @@ import {
   StatusSchema,
   TestPricingResponseSchema,
 } from '../../core/contracts/adminApi.js';
-import type { EventName } from '../../core/contracts/events.js';
+import { ProgressSchema, RunRecordSchema, type EventName, type Progress, type RunRecord } from '../../core/contracts/events.js';
 import { FIRST_RUN_API, FirstRunResponseSchema, FirstRunStatusSchema, type FirstRunRequest } from '../../core/contracts/firstRun.js';
 
 /** The status as this UI reads it (the contract carries the worker's availability, retry and error fields). */
@@ -54,6 +54,42 @@ export interface ApiOptions {
   baseUrl?: string;
   token: string | null;
   fetchImpl?: typeof fetch;
+}
+
+/** One Server-Sent Event. */
+export interface StreamEvent {
+  event: string;
+  data: string;
+}
+
+/**
+ * Splits text/event-stream text into its complete events, and the unfinished rest to prepend to the next chunk.
+ * Comments (": ping") and fields other than event/data are skipped; several data lines join with a newline.
+ */
+export function parseEventStream(text: string): { events: StreamEvent[]; rest: string } {
+  const events: StreamEvent[] = [];
+  const blocks = text.replace(/\r\n?/g, '\n').split('\n\n');
+  const rest = blocks.pop() ?? '';
+  for (const block of blocks) {
+    let event = 'message';
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'event') event = value;
+      else if (field === 'data') data.push(value);
+    }
+    if (data.length) events.push({ event, data: data.join('\n') });
+  }
+  return { events, rest };
+}
+
+export interface ProgressHandlers {
+  progress(p: Progress[]): void;
+  run(r: RunRecord): void;
+  state(s: string): void;
 }
 
 export type CustomerAction = (typeof CUSTOMER_ACTIONS)[number];
@@ -128,6 +164,38 @@ export function createApi(opts: ApiOptions) {
     firstRun: () => json(FirstRunStatusSchema, FIRST_RUN_API.status),
     firstRunDemo: () => json(FirstRunStatusSchema, FIRST_RUN_API.demo, post()),
     firstRunStart: (req: FirstRunRequest) => json(FirstRunResponseSchema, FIRST_RUN_API.status, post(req)),
+    /**
+     * Follows the live progress stream until it ends or `signal` aborts. fetch, not EventSource: the token goes in
+     * the Authorization header like every other call, never in the URL.
+     */
+    progressStream: async (on: ProgressHandlers, signal: AbortSignal): Promise<void> => {
+      const res = await raw(API.progressStream, { signal, headers: { Accept: 'text/event-stream' } });
+      const reader = res.body?.getReader();
+      if (!reader) return;
+      const decoder = new TextDecoder();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true as const }));
+        if (done) return;
+        const parsed = parseEventStream(buffer + decoder.decode(value, { stream: true }));
+        buffer = parsed.rest;
+        for (const e of parsed.events) {
+          let data: unknown;
+          try {
+            data = JSON.parse(e.data);
+          } catch {
+            continue;
+          }
+          if (e.event === 'progress') {
+            const p = ProgressSchema.array().safeParse(data);
+            if (p.success) on.progress(p.data);
+          } else if (e.event === 'run') {
+            const r = RunRecordSchema.safeParse(data);
+            if (r.success) on.run(r.data);
+          } else if (e.event === 'state' && typeof data === 'string') on.state(data);
+        }
+      }
+    },
     exportLogs: async (): Promise<{ blob: Blob; filename: string }> => {
       const res = await raw(API.logsExport);
       const disposition = res.headers.get('Content-Disposition') ?? '';

@@ -24,6 +24,8 @@ export interface AppState {
   status: Status | null;
   runs: RunRecord[];
   runsError: string | null;
+  /** The live progress stream is open: progress arrives as it happens, polling can be slow. */
+  streaming: boolean;
   notice: { tone: NoticeTone; text: string; at: number } | null;
   setToken(token: string | null, shell?: boolean): void;
   setFirstRun(firstRun: FirstRunStatus): void;
@@ -31,6 +33,8 @@ export interface AppState {
   refresh(): Promise<void>;
   notify(tone: NoticeTone, text: string): void;
   clearNotice(): void;
+  /** Progress from the live stream, between two status polls. */
+  setProgress(progress: Status['progress']): void;
   /** Handles an error from any call: 401 and unreachable switch the whole page; others return the message. */
   failure(err: unknown): string;
 }
@@ -46,6 +50,7 @@ export const useApp = create<AppState>()((set, get) => ({
   status: null,
   runs: [],
   runsError: null,
+  streaming: false,
   notice: null,
   setToken: (token, shell = false) => set({ token, shell, api: createApi({ token }), connection: token || shell ? 'loading' : 'unauthorized' }),
   setFirstRun: (firstRun) => set({ firstRun }),
@@ -53,6 +58,7 @@ export const useApp = create<AppState>()((set, get) => ({
   setTab: (tab) => set((s) => (s.tab === tab ? {} : { tab, notice: null })),
   notify: (tone, text) => set({ notice: { tone, text, at: Date.now() } }),
   clearNotice: () => set({ notice: null }),
+  setProgress: (progress) => set((s) => (s.status ? { status: { ...s.status, progress } } : {})),
   failure: (err) => {
     if (err instanceof ApiError && err.unauthorized) set({ connection: 'unauthorized', connectionError: err.message });
     else if (err instanceof ApiError && err.unreachable) set({ connection: 'unreachable', connectionError: err.message });
@@ -91,9 +97,12 @@ export function noticeLifetimeMs(tone: NoticeTone): number | null {
   return tone === 'ok' || tone === 'info' ? 5000 : null;
 }
 
-/** Poll faster while something is moving, so progress bars feel live without hammering an idle integrator. */
-export function pollInterval(status: Status | null): number {
+/**
+ * Poll faster while something is moving, so progress bars feel live without hammering an idle integrator. While
+ * the progress stream is open it carries the progress, and polling stays slow.
+ */
+export function pollInterval(status: Status | null, streaming = false): number {
   if (!status) return 2000;
   const busy = status.progress.length > 0 || status.events.some((e) => e.running) || status.state !== 'running';
-  return busy ? 700 : 2500;
+  return busy && !streaming ? 700 : 2500;
 }

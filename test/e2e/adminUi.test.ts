@@ -30,6 +30,7 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
   let context: BrowserContext;
   let page: Page;
   const pageErrors: string[] = [];
+  const streamRequests: Array<{ url: string; authorization: string | undefined }> = [];
   let erpSample: { product: string; customer: string; warehouse: string };
   const seeded = 'E2E0001';
 
@@ -53,6 +54,9 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
     context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1360, height: 900 } });
     page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/progress/stream') void r.allHeaders().then((h) => streamRequests.push({ url: r.url(), authorization: h.authorization }));
+    });
     fs.mkdirSync(RESULTS, { recursive: true });
   });
 
@@ -73,6 +77,9 @@ describe.skipIf(!haveChromium)('admin UI in Chromium against integrator run', ()
     await page.getByTestId('conn-web').getByText('Web store').waitFor();
     await page.getByRole('heading', { name: 'Integration events' }).waitFor();
     await page.getByTestId('event-customer-master').waitFor();
+    // Live progress comes through the stream, opened with fetch: the token in the header, never in the URL.
+    await until('the progress stream opened', () => streamRequests.length > 0);
+    expect(streamRequests[0]).toEqual({ url: `${app.base}/api/progress/stream`, authorization: `Bearer ${app.token}` });
     // A reload of the same tab keeps working (the token is kept for the tab, not in the URL).
     await page.reload();
     await page.getByRole('heading', { name: 'Connections' }).waitFor();

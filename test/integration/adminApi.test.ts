@@ -158,6 +158,13 @@ describe('admin API', () => {
     expect(logOf(API.settings).filter((l) => l.status === 400).map((l) => l.level)).toEqual([30]);
     const lockout = await api('PUT', API.settings, { adminToken: '' });
     expect(lockout).toMatchObject({ status: 400, body: { fieldErrors: [{ key: 'adminToken', message: 'must be at least 16 characters' }] } });
+    // A listener opened beyond loopback without a key, a filter that cannot run: refused with the reason.
+    const open = await api('PUT', API.settings, { listenerBindAddress: '0.0.0.0', listenerApiKey: '' });
+    expect(open).toMatchObject({ status: 400, body: { fieldErrors: [{ key: 'listenerBindAddress', message: expect.stringMatching(/Listener API Key/) }] } });
+    const filter = await api('PUT', API.settings, { debtorInclusionFilter: "dr_name = O'BRIEN" });
+    expect(filter).toMatchObject({ status: 400, body: { fieldErrors: [{ key: 'debtorInclusionFilter', message: expect.stringMatching(/O'BRIEN/) }] } });
+    expect((await api('POST', API.settingsValidate, { listenerBindAddress: 'not an address; rm -rf /' })).body).toMatchObject({ ok: false, fieldErrors: [{ key: 'listenerBindAddress' }] });
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
     const v = await api('POST', API.settingsValidate, { httpPort: 70000 });
     expect(v.body).toMatchObject({ ok: false, fieldErrors: [{ key: 'httpPort' }] });
     expect((await api('POST', API.settingsValidate, { httpPort: '8086' })).body).toEqual({ ok: true, fieldErrors: [] });
@@ -183,7 +190,7 @@ describe('admin API', () => {
   });
 
   it('runs an event now, with progress to poll and stream, recorded in run history', async () => {
-    const stream = await fetch(`${base}${API.progress}/stream?token=${TOKEN}`);
+    const stream = await fetch(`${base}${API.progress}/stream`, { headers: auth });
     expect(stream.status).toBe(200);
     const reader = stream.body!.getReader();
     const r = await api('POST', API.runEvent('statements') + '?all=1');
@@ -208,6 +215,51 @@ describe('admin API', () => {
     expect((await api('POST', API.runEvent('no-such-event'))).status).toBe(404);
   });
 
+  it('progress streams: the token only in a header, a bounded number per token (429 beyond), no listener leak', async () => {
+    // A token in the query string would end up in logs, history and referrers: not accepted.
+    const viaQuery = await fetch(`${base}${API.progress}/stream?token=${TOKEN}`);
+    await viaQuery.body?.cancel();
+    expect(viaQuery.status).toBe(401);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    const u = new URL(base);
+    const open: http.ClientRequest[] = [];
+    try {
+      const statuses = await Promise.all(
+        Array.from({ length: 300 }, () =>
+          new Promise<number>((resolve, reject) => {
+            const req = http.get({ host: '127.0.0.1', port: u.port, path: `${API.progress}/stream`, headers: auth, agent: false }, (res) => {
+              // A refusal is read to its end; a stream stays open until we close it.
+              if (res.statusCode !== 200) res.resume();
+              resolve(res.statusCode ?? 0);
+            });
+            req.on('error', reject);
+            open.push(req);
+          }),
+        ),
+      );
+      const ok = statuses.filter((st) => st === 200).length;
+      expect(ok).toBeGreaterThan(0);
+      expect(ok).toBeLessThanOrEqual(16);
+      expect(statuses.filter((st) => st === 429).length).toBe(300 - ok);
+      const refused = await api('GET', `${API.progress}/stream`);
+      expect(refused).toMatchObject({ status: 429, body: { error: expect.stringMatching(/progress streams/) } });
+      // One subscription to the integrator serves every stream.
+      expect(integrator.listenerCount('progress')).toBeLessThanOrEqual(2);
+    } finally {
+      for (const r of open) r.destroy();
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => /MaxListeners/.test(w))).toEqual([]);
+    // Closed streams free their places.
+    await until('a stream place again', async () => {
+      const r = await fetch(`${base}${API.progress}/stream`, { headers: auth });
+      await r.body?.cancel();
+      return r.status === 200;
+    });
+  });
+
   it('customers: search, filter, act through the action table', async () => {
     const all = CustomersResponseSchema.parse((await api('GET', API.customers)).body);
     expect(all.total).toBe(3);
@@ -222,6 +274,12 @@ describe('admin API', () => {
     const again = await api('POST', API.customerAction('C001', 'activate'));
     expect(again).toMatchObject({ status: 409, body: { error: 'customer C001 is not Inactive' } });
     expect((await api('POST', API.customerAction('C001', 'explode'))).status).toBe(404);
+    // Names every object has are not actions.
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+      const r = await api('POST', API.customerAction('C001', name));
+      expect(r.status, name).toBe(404);
+      expect(r.body, name).toEqual({ error: expect.stringMatching(/^unknown customer action/) });
+    }
     // An action of the contract that this build does not provide.
     const decline = CUSTOMER_ACTIONS.decline;
     delete CUSTOMER_ACTIONS.decline;
@@ -307,8 +365,10 @@ describe('admin API', () => {
     expect(await r.text()).toBe('console.log(1)');
     expect(await (await fetch(`${base}/customers`)).text()).toMatch(/id="root"/);
     expect((await fetch(`${base}/assets/missing.js`)).status).toBe(404);
-    expect((await rawGet('/%2e%2e/settings.json', '127.0.0.1')).status).toBe(404);
+    // A dot segment, raw or encoded, is not a plain path: refused before any file is looked for.
+    expect((await rawGet('/%2e%2e/settings.json', '127.0.0.1')).status).toBe(400);
     expect((await rawGet('/..%2fsettings.json', '127.0.0.1')).status).toBe(404);
+    expect((await rawGet('/assets/..%2f..%2fsettings.json', '127.0.0.1')).status).toBe(404);
   });
 
   it('the web DB gone: a clear 503, and the API keeps answering', async () => {

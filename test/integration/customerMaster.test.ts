@@ -244,4 +244,46 @@ describe('customer-master settings', () => {
       await rig.close();
     }
   });
+
+  it('names arrive character for character: a byte order mark kept, 60 emoji fit a 60-character SQLite column', async () => {
+    const rig = await makeRig(path.join(dir, 'unicode'), 5, 9);
+    try {
+      const names: Record<string, string> = { C00001: '\uFEFFBOM Traders', C00002: '\u{1F600}'.repeat(60), C00003: 'Caf\u00E9\u00A0Co' };
+      for (const [code, name] of Object.entries(names)) rig.erp.prepare('UPDATE deb_master SET dr_name = ? WHERE accountcode = ?').run(`${name}  `, code);
+      const out = await rig.run('customer-master', { all: true });
+      expect(out.summary.failed).toBe(0);
+      for (const [code, name] of Object.entries(names)) {
+        const got = rig.web.prepare('SELECT Name, hex(Name) AS h FROM Customer WHERE CustomerCode = ?').get(code) as { Name: string; h: string };
+        expect(got.Name, code).toBe(name);
+        expect(got.h, code).toBe(Buffer.from(name, 'utf8').toString('hex').toUpperCase());
+      }
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('keeps the counts reached on the run record while it runs (a killed process leaves them, not zeros)', async () => {
+    const rig = await makeRig(path.join(dir, 'counts'), 300, 4, { batchSize: 20 });
+    try {
+      const seen: Array<{ Status: string; Read: number; Written: number }> = [];
+      const out = await runEvent('customer-master', { all: true }, {
+        erpDb: rig.erpDb,
+        webDb: rig.webDb,
+        settings: rig.settings,
+        logger: createLogger(),
+        onProgress: (p) => {
+          if (p.runId !== null) seen.push(rig.web.prepare('SELECT Status, Read, Written FROM IntegrationRun WHERE Id = ?').get(p.runId) as { Status: string; Read: number; Written: number });
+        },
+      });
+      expect(out.status).toBe('Succeeded');
+      const during = seen.filter((r) => r.Status === 'Running' && r.Written > 0);
+      expect(during.length).toBeGreaterThan(3);
+      // Rising as the run went, never past what the run finally wrote.
+      expect(during.map((r) => r.Written)).toEqual([...during.map((r) => r.Written)].sort((a, b) => a - b));
+      expect(Math.max(...during.map((r) => r.Written))).toBeLessThanOrEqual(out.summary.written);
+      expect(during.every((r) => r.Read >= r.Written)).toBe(true);
+    } finally {
+      await rig.close();
+    }
+  });
 });

@@ -64,6 +64,19 @@ describe('pricing services in SERVICES', () => {
     expect((e2 as Error).message).toBe(`The ERP listener (ERP Listener Port) cannot listen on 127.0.0.1:${erpPort}: the port is in use`);
   });
 
+  it('a settings file bound beyond loopback without a Listener API Key (saved by hand): neither listener opens', async () => {
+    for (const address of ['0.0.0.0', '::']) {
+      for (const svc of SERVICES.filter((s) => s.name === 'pricing-listener' || s.name === 'erp-listener')) {
+        const err = await svc.start({ ...ctx, settings: { ...ctx.settings, listenerBindAddress: address, listenerApiKey: '' } }).catch((e: unknown) => e);
+        expect(err, `${svc.name} on ${address}`).toBeInstanceOf(FatalError);
+        expect((err as Error).message).toMatch(new RegExp(`will not listen on ${address.replace(/[.:]/g, '\\$&')} .*without a Listener API Key`));
+      }
+    }
+    // With the key it opens (on loopback here, which any machine has).
+    const ok = await SERVICES.find((s) => s.name === 'erp-listener')!.start({ ...ctx, settings: { ...ctx.settings, listenerBindAddress: '127.0.0.2', listenerApiKey: 'a-key-0123456789' } });
+    await ok.close();
+  });
+
   it('a notify on the ERP listener refreshes the pricing listener; a replaced ERP file is 503 until restored', async () => {
     const priceUrl = priceQuery(running.find((r) => r.price)!.endpoints['Pricing listener'], { customer: 'C2', product: 'P1', warehouse: 'MEL', quantity: 1 });
     const notify = () => request(`${running.find((r) => !r.price)!.endpoints['ERP listener']}/erp/notify`, { method: 'POST' });

@@ -192,9 +192,16 @@ describe('integrator run', () => {
     await run.exited;
     expect(webQuery(s.web, `SELECT Status FROM IntegrationRun WHERE Id = ${runId}`)[0].Status).toBe('Running');
 
+    const committed = Number(webQuery(s.web, 'SELECT COUNT(*) AS n FROM dst')[0].n);
     const again = startRun(['--config', s.file], { TEST_COPY_BATCH: '500' });
     const [, base2] = await again.waitFor(/^Admin UI: (http:\/\/127\.0\.0\.1:\d+)\//);
-    expect(webQuery(s.web, `SELECT Status, Error FROM IntegrationRun WHERE Id = ${runId}`)[0]).toMatchObject({ Status: 'Failed', Error: expect.stringMatching(/^interrupted/) });
+    const killed = webQuery(s.web, `SELECT Status, Error, Read, Written FROM IntegrationRun WHERE Id = ${runId}`)[0];
+    expect(killed).toMatchObject({ Status: 'Failed', Error: expect.stringMatching(/^interrupted/) });
+    // Recorded with the counts it reached (kept as it went, so at most the last batch behind), not zeros.
+    expect(Number(killed.Written)).toBeGreaterThan(0);
+    expect(Number(killed.Written)).toBeLessThanOrEqual(committed);
+    expect(committed - Number(killed.Written)).toBeLessThanOrEqual(50);
+    expect(Number(killed.Read)).toBeGreaterThanOrEqual(Number(killed.Written));
     expect((await fetch(`${base2}/api/events/statements/run`, { method: 'POST', headers: auth })).status).toBe(202);
     await until('converged', () => webQuery(s.web, "SELECT COUNT(*) AS n FROM IntegrationRun WHERE Status = 'Succeeded'")[0].n === 1);
     expect(webQuery(s.web, 'SELECT COUNT(*) AS n, COUNT(DISTINCT Id) AS d FROM dst')[0]).toEqual({ n: 2000, d: 2000 });
@@ -226,6 +233,27 @@ describe('integrator run', () => {
     await until('the other events run', async () => (await status()).events.find((e) => e.event === 'statements')!.lastRun?.status === 'Succeeded');
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
+  });
+
+  it('a clean stop exits 0 whatever phase the signal lands in: starting, just after a run, repeated after the stop', async () => {
+    const s = await install('signals', 40, { statementsSchedule: 'every 1s' });
+    // While starting: before the admin API is up.
+    const starting = startRun(['--config', s.file, '--foreground'], { TEST_COPY_BATCH: '10' });
+    await starting.waitFor(/^Admin UI: /);
+    starting.child.kill('SIGTERM');
+    expect(await starting.exited, `starting: ${starting.child.signalCode} ${starting.out.join("|")} ${starting.err.join("|")}`).toBe(0);
+    expect(starting.out).toContain('Integrator stopped.');
+
+    // Just after a run's "succeeded" line, with the signal repeated (a wrapper forwarding it, an impatient admin)
+    // before and after the stop has finished.
+    const after = startRun(['--config', s.file, '--foreground'], { TEST_COPY_BATCH: '10' });
+    await after.waitFor(/Statements succeeded/);
+    // From the first signal on, another with every line the process prints, the last ones after its stop.
+    after.child.stdout!.on('data', () => after.child.kill('SIGTERM'));
+    after.child.kill('SIGTERM');
+    expect(await after.exited, `after: ${after.child.signalCode} ${after.out.slice(-5).join("|")} ${after.err.join("|")}`).toBe(0);
+    expect(after.child.signalCode).toBeNull();
+    expect(after.out).toContain('Integrator stopped.');
   });
 
   it('a corrupt or missing settings file: one clear line and a non-zero exit', async () => {

@@ -10,7 +10,7 @@ import { Integrator } from '../../core/worker/integrator.js';
 import { saveSettings, writeSettingsFile } from '../../core/settings/settingsFile.js';
 import { defaultSettings } from '../../core/contracts/settings.schema.js';
 import { createLogger } from '../../core/logging/logger.js';
-import { FatalError } from '../../core/errors.js';
+import { FatalError, RetryableError } from '../../core/errors.js';
 import { concurrency, copyEvent, fatalEvent, flakyEvent, seedCopyTables, testPricingService } from '../fixtures/workerFixtures.js';
 import { until } from '../helpers/until.js';
 
@@ -194,6 +194,12 @@ describe('the running integrator', () => {
     await until('recovery', () => integrator.status().events.find((e) => e.event === 'statements')!.lastRun?.status === 'Succeeded');
     expect(integrator.status().web.ok).toBe(true);
     expect(webRows(s.web, 'SELECT COUNT(*) AS n FROM dst')[0].n).toBe(30);
+    // The run that failed while the database was away is in the history now that it is back, before the success.
+    const runs = webRows(s.web, "SELECT Status, Mode, StartedAt, FinishedAt, Error FROM IntegrationRun WHERE Event = 'statements' ORDER BY StartedAt, Id");
+    expect(runs.length).toBeGreaterThanOrEqual(2);
+    expect(runs[0]).toMatchObject({ Status: 'Failed', Mode: 'Changed', StartedAt: expect.any(String), FinishedAt: expect.any(String), Error: expect.stringMatching(/^web database not available: .*database file not found/) });
+    expect(runs.at(-1)).toMatchObject({ Status: 'Succeeded' });
+    expect(runs.slice(0, -1).every((r) => r.Status === 'Failed')).toBe(true);
   });
 
   it('retryable failures retry with growing delays; fatal ones are reported and not retried', async () => {
@@ -217,6 +223,95 @@ describe('the running integrator', () => {
     expect(ev.retryAt).toBeNull();
     expect(ev.nextRunAt).toBeNull();
     expect(ev.lastError).toBe('customer class WEB is not defined in the ERP');
+  });
+
+  it('a retry repeats the run it retries, Send All included', async () => {
+    const s = install(root, 'retry-mode', 1);
+    const calls: boolean[] = [];
+    EVENTS['customer-master'] = {
+      name: 'customer-master',
+      async run(_ctx, options) {
+        calls.push(options.all);
+        if (calls.length === 1) throw new RetryableError('lock timeout');
+        return { read: 1, written: 1, skipped: 0, failed: 0 };
+      },
+    };
+    const integrator = make(s.file);
+    await integrator.start();
+    expect((await integrator.runNow('customer-master', { all: true }).done!).status).toBe('Failed');
+    await until('the retry', () => calls.length >= 2, 10_000);
+    expect(calls).toEqual([true, true]);
+    await until('the retry recorded', () => webRows(s.web, "SELECT * FROM IntegrationRun WHERE Status = 'Succeeded'").length === 1);
+    expect(webRows(s.web, "SELECT Mode, Status FROM IntegrationRun WHERE Event = 'customer-master' ORDER BY Id")).toEqual([
+      { Mode: 'SendAll', Status: 'Failed' },
+      { Mode: 'SendAll', Status: 'Succeeded' },
+    ]);
+    expect(integrator.status().events.find((e) => e.event === 'customer-master')!.lastRun).toMatchObject({ mode: 'SendAll', status: 'Succeeded' });
+  });
+
+  it('while runs fail, the back-off decides when the next one starts, not a shorter schedule', async () => {
+    const s = install(root, 'backoff-wins', 1, { ordersSchedule: 'every 1s' });
+    const starts: number[] = [];
+    EVENTS.orders = {
+      name: 'orders',
+      async run() {
+        starts.push(Date.now());
+        throw new RetryableError('database is locked');
+      },
+    };
+    const integrator = make(s.file, { retryBaseMs: 1500, retryMaxMs: 6000 });
+    await integrator.start();
+    await until('three failed runs', () => starts.length >= 3, 20_000);
+    const gaps = [starts[1] - starts[0], starts[2] - starts[1]];
+    // The back-off said 1.5 s then 3 s; the schedule said every second.
+    expect(gaps[0]).toBeGreaterThanOrEqual(1450);
+    expect(gaps[1]).toBeGreaterThanOrEqual(2950);
+    const ev = integrator.status().events.find((e) => e.event === 'orders')!;
+    expect(ev.nextRunAt).toBe(ev.retryAt);
+  });
+
+  it('a database back from away: the run waiting out its back-off goes now, not after the back-off', async () => {
+    const s = install(root, 'back-now', 20);
+    EVENTS.statements = copyEvent('statements', { batch: 10, pauseMs: 0 });
+    // A back-off of ten minutes: only the database coming back can bring the retry forward.
+    const integrator = make(s.file, { retryBaseMs: 600_000, retryMaxMs: 600_000, healthCheckMs: 100 });
+    await integrator.start();
+    fs.renameSync(s.erp, `${s.erp}.away`);
+    expect((await integrator.runNow('statements').done!).status).toBe('Failed');
+    const waiting = integrator.status().events.find((e) => e.event === 'statements')!;
+    expect(Date.parse(waiting.retryAt!) - Date.now()).toBeGreaterThan(500_000);
+    fs.renameSync(`${s.erp}.away`, s.erp);
+    await until('the retry to succeed', () => integrator.status().events.find((e) => e.event === 'statements')!.lastRun?.status === 'Succeeded');
+    expect(integrator.status().events.find((e) => e.event === 'statements')!.retryAt).toBeNull();
+    expect(webRows(s.web, "SELECT Status FROM IntegrationRun WHERE Event = 'statements' ORDER BY Id").map((r) => r.Status)).toEqual(['Failed', 'Succeeded']);
+  });
+
+  it('status health is the last check with its time; a database gone shows at once', async () => {
+    const s = install(root, 'health', 1);
+    const integrator = make(s.file, { healthCheckMs: 200 });
+    await integrator.start();
+    const before = integrator.status();
+    expect(before.web).toMatchObject({ ok: true, error: null, checkedAt: expect.any(String) });
+    expect(before.erp).toMatchObject({ ok: true, checkedAt: expect.any(String) });
+    const gone = Date.now();
+    fs.renameSync(s.web, `${s.web}.away`);
+    fs.renameSync(s.erp, `${s.erp}.away`);
+    try {
+      // The very next status says so, with the time of the check that saw it.
+      const st = integrator.status();
+      expect(st.web).toMatchObject({ ok: false, error: expect.stringMatching(/not found/) });
+      expect(st.erp).toMatchObject({ ok: false, error: expect.stringMatching(/not found/) });
+      expect(Date.parse(st.web.checkedAt!)).toBeGreaterThanOrEqual(gone - 5);
+    } finally {
+      fs.renameSync(`${s.web}.away`, s.web);
+      fs.renameSync(`${s.erp}.away`, s.erp);
+    }
+    // Back: the next periodic check says ok again, at a later time.
+    const after = await until('a later good check', () => {
+      const st = integrator.status();
+      return st.web.ok && st.erp.ok && Date.parse(st.web.checkedAt!) > gone ? st : null;
+    });
+    expect(after.web.error).toBeNull();
   });
 
   it('keeps the settings it started with; saved changes are pending until restart applies them', async () => {

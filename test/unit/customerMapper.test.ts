@@ -34,6 +34,32 @@ describe('mapDebtor', () => {
     expect(mapDebtor(e, options)).toMatchObject({ ok: false, reason: 'credit_limit (-> Customer.CreditLimit) "lots" is not a number' });
   });
 
+  it('keeps every character of a name but the padding; counts length as the web column counts it', () => {
+    const named = (name: string) => {
+      const d = debtor();
+      d.fields.dr_name = name;
+      return d;
+    };
+    // Padding (ASCII blanks, as CHAR columns pad) goes; a byte order mark or a no-break space is part of the name.
+    for (const name of ['\uFEFFAcme', 'Acme\u00A0', '\u2028Acme', '\u3000Acme\u3000']) {
+      const r = mapDebtor(named(`  ${name}\t `), options);
+      expect(r.ok && r.value.customer.Name, JSON.stringify(name)).toBe(name);
+    }
+    // 60 emoji: 60 characters (code points), 120 UTF-16 code units. SQLite's text counts characters, SQL Server's
+    // NVARCHAR(60) holds 60 UTF-16 code units.
+    const emoji = '\u{1F600}'.repeat(60);
+    const sqlite = mapDebtor(named(emoji), { ...options, textLength: 'code-points' });
+    expect(sqlite.ok && sqlite.value.customer.Name).toBe(emoji);
+    expect(mapDebtor(named(emoji), { ...options, textLength: 'utf16-units' })).toEqual({
+      ok: false,
+      code: 'C00001',
+      reason: 'dr_name (-> Customer.Name) is 120 UTF-16 code units (60 characters); the web column holds 60 UTF-16 code units',
+    });
+    expect(mapDebtor(named('\u{1F600}'.repeat(61)), { ...options, textLength: 'code-points' })).toMatchObject({ ok: false, reason: 'dr_name (-> Customer.Name) is 61 characters; the web column holds 60' });
+    // Without a rule named, the stricter one (it fits either engine).
+    expect(mapDebtor(named(emoji), options).ok).toBe(false);
+  });
+
   it('fingerprints change with the ERP text, the map and the default country', () => {
     const base = fingerprintOf('Acme\u00011 St', options);
     expect(fingerprintOf('Acme\u00011 St', options)).toBe(base);

@@ -8,8 +8,8 @@ import { takeToken, tokenFromHash } from '../../renderer/src/token.js';
 import type { Customer } from '../../core/contracts/adminApi.js';
 import { customerActions, outcomeTitle } from '../../renderer/src/customerActions.js';
 import { pricingBlocker } from '../../renderer/src/pricingRules.js';
-import { createApi, ApiError } from '../../renderer/src/api.js';
-import { noticeLifetimeMs, useApp } from '../../renderer/src/store.js';
+import { createApi, ApiError, parseEventStream } from '../../renderer/src/api.js';
+import { noticeLifetimeMs, pollInterval, useApp } from '../../renderer/src/store.js';
 import { SETTINGS, SETTING_GROUPS } from '../../core/contracts/settings.schema.js';
 
 describe('progress and time', () => {
@@ -140,6 +140,15 @@ describe('admin API client', () => {
       if (req.url === '/api/settings' && req.method === 'PUT') return send(400, { error: 'a setting is not valid', fieldErrors: [{ key: 'httpPort', label: 'HTTP Port', message: 'must be a port number (0-65535)' }] });
       if (req.url?.startsWith('/api/events/customer-master/run')) return send(409, { accepted: false, event: 'customer-master', runId: null, message: 'Customer Master is already running' });
       if (req.url === '/api/runs?limit=50') return send(200, { runs: [{ id: 'not a number' }] });
+      if (req.url === '/api/progress/stream') {
+        res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+        const progress = [{ event: 'statements', runId: 7, phase: 'copy', done: 5, total: 10, startedAt: '2026-01-01T00:00:00Z' }];
+        // Split mid-event, as a network may deliver it.
+        const text = `: ping\n\nevent: progress\ndata: ${JSON.stringify(progress)}\n\nevent: state\ndata: "restarting"\n\nevent: run\ndata: {"not":"a run"}\n\nevent: progress\ndata: []\n\n`;
+        res.write(text.slice(0, 40));
+        setTimeout(() => res.end(text.slice(40)), 20);
+        return;
+      }
       send(404, { error: `no route ${req.method} ${req.url}` });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -161,6 +170,30 @@ describe('admin API client', () => {
   it('reads a 409 "already running" as an answer, not a failure', async () => {
     expect(await createApi({ baseUrl: base, token: 'good' }).runEvent('customer-master', true)).toMatchObject({ accepted: false, message: 'Customer Master is already running' });
     expect(seen.at(-1)).toMatchObject({ method: 'POST', url: '/api/events/customer-master/run?all=1' });
+  });
+  it('follows the progress stream with the token in the header, never in the URL', async () => {
+    const got: unknown[] = [];
+    await createApi({ baseUrl: base, token: 'good' }).progressStream(
+      { progress: (p) => got.push(['progress', p.length]), run: (r) => got.push(['run', r]), state: (st) => got.push(['state', st]) },
+      new AbortController().signal,
+    );
+    expect(seen.at(-1)).toEqual({ method: 'GET', url: '/api/progress/stream', auth: 'Bearer good' });
+    // The run that does not match the contract is dropped.
+    expect(got).toEqual([['progress', 1], ['state', 'restarting'], ['progress', 0]]);
+    const refused = await createApi({ baseUrl: base, token: 'bad' }).progressStream({ progress: () => undefined, run: () => undefined, state: () => undefined }, new AbortController().signal).catch((e: unknown) => e);
+    expect((refused as ApiError).unauthorized).toBe(true);
+  });
+  it('parses event-stream text in pieces', () => {
+    expect(parseEventStream('event: a\ndata: 1\n\nevent: b\r\ndata: 2\r\ndata: 3\r\n\r\nevent: c\nda')).toEqual({
+      events: [{ event: 'a', data: '1' }, { event: 'b', data: '2\n3' }],
+      rest: 'event: c\nda',
+    });
+    expect(parseEventStream(': ping\n\n')).toEqual({ events: [], rest: '' });
+  });
+  it('polls slowly while the stream carries the progress', () => {
+    const busy = { progress: [{}], events: [], state: 'running' } as unknown as Parameters<typeof pollInterval>[0];
+    expect(pollInterval(busy)).toBe(700);
+    expect(pollInterval(busy, true)).toBe(2500);
   });
   it('names an answer that does not match the contract, and an unreachable integrator', async () => {
     const bad = (await createApi({ baseUrl: base, token: 'good' }).runs().catch((e: unknown) => e)) as ApiError;

@@ -8,6 +8,7 @@ import {
   conditionCodes,
   defaultSettings,
   findSetting,
+  isLoopbackAddress,
   scheduleProblem,
   validateSettings,
 } from '../../core/contracts/settings.schema.js';
@@ -132,6 +133,17 @@ describe('validation', () => {
     expect(scheduleProblem('0 0 29 2 *')).toBeNull();
     // Seconds and years are not part of a five-field schedule.
     expect(scheduleProblem('0 */5 * * * *')).toMatch(/five-field/);
+  });
+
+  it('takes an IP address (v4 or v6) or localhost as the listener bind address, nothing else', () => {
+    for (const ok of ['127.0.0.1', '0.0.0.0', '192.168.10.4', '::1', '::', 'fe80::1', '2001:db8::7', 'localhost']) expect(validateSettings({ listenerBindAddress: ok }), ok).toEqual([]);
+    for (const bad of ['not an address; rm -rf /', 'example.com', '256.1.1.1', '127.0.0.1 ', '', '127.0.0.1:8085', '[::1]']) {
+      const errors = validateSettings({ listenerBindAddress: bad });
+      expect(errors.map((e) => e.key), bad).toEqual(['listenerBindAddress']);
+      expect(errors[0].message, bad).toMatch(/IP address/);
+    }
+    expect(['127.0.0.1', '127.9.9.9', '::1', 'localhost', '::ffff:127.0.0.1'].every(isLoopbackAddress)).toBe(true);
+    expect(['0.0.0.0', '::', '10.0.0.1', '128.0.0.1'].some(isLoopbackAddress)).toBe(false);
   });
 
   it('reads condition codes as letters or a list', () => {

@@ -7,9 +7,7 @@ import { logsDir } from '../../logging/exportLogs.js';
 import { startRunningIntegrator } from '../../admin/runningIntegrator.js';
 import { userMessage } from '../../errors.js';
 import { removeRuntime } from '../../worker/runtimeFile.js';
-
-// A signal forwarded by a wrapper (npm, a shell) arrives twice: only a later one means "stop now".
-const SECOND_SIGNAL_MS = 2000;
+import { takeStopSignals } from '../stopSignals.js';
 
 export function register(program: Command, ctx: CliContext): void {
   program
@@ -18,6 +16,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--config <file>', 'settings file')
     .option('--foreground', 'log to the console too (Test Pricing needs this mode); otherwise logs go to files only')
     .action(async (opts: { config?: string; foreground?: boolean }) => {
+      // Taken before anything starts: a stop signal while starting stops as soon as the start is done.
+      const signals = takeStopSignals();
       const file = ctx.configPath(opts.config);
       if (!fs.existsSync(file)) throw new CliError(`no settings file at ${file}: create one with "integrator demo init" or "integrator settings set", or pass --config`);
       // Validates the file first: a corrupt one is one clear line and exit 1.
@@ -34,30 +34,21 @@ export function register(program: Command, ctx: CliContext): void {
       for (const [k, v] of Object.entries(endpoints)) if (k !== 'Pricing listener') ctx.io.out(`${k}: ${v}`);
       ctx.io.out(`Integrator running (${foreground ? 'foreground' : 'background'} mode, logs in ${logsDir(running.settings)}). Ctrl-C stops it.`);
 
-      await new Promise<void>((resolve) => {
-        let firstAt = 0;
-        const onSignal = (signal: NodeJS.Signals) => {
-          if (firstAt) {
-            if (Date.now() - firstAt < SECOND_SIGNAL_MS) return;
-            ctx.io.err('stopping now, without waiting for the running batch');
-            removeRuntime(running.settings.dir);
-            process.exit(130);
-          }
-          firstAt = Date.now();
-          logger.info({ signal }, 'stop requested; letting running batches finish');
-          ctx.io.out('Stopping: letting running batches finish...');
-          running
-            .stop()
-            .catch((err) => logger.error({ err: userMessage(err) }, 'stop did not finish cleanly'))
-            .finally(() => {
-              process.off('SIGINT', onSignal);
-              process.off('SIGTERM', onSignal);
-              ctx.io.out('Integrator stopped.');
-              resolve();
-            });
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
+      signals.onForce(() => {
+        ctx.io.err('stopping now, without waiting for the running batch');
+        removeRuntime(running.settings.dir);
+        process.exit(130);
       });
+      const signal = await signals.first;
+      logger.info({ signal }, 'stop requested; letting running batches finish');
+      ctx.io.out('Stopping: letting running batches finish...');
+      try {
+        await running.stop();
+      } catch (err) {
+        logger.error({ err: userMessage(err) }, 'stop did not finish cleanly');
+      }
+      // From here a further signal (a repeated one, a wrapper's copy) ends the process with exit 0.
+      signals.stopped();
+      ctx.io.out('Integrator stopped.');
     });
 }

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { CliError } from '../context.js';
 import { SETTINGS, coerceSettingInput, findSetting, validateSettings, formatFieldError } from '../../contracts/settings.schema.js';
-import { loadSettings, redactSettings, saveSettings } from '../../settings/settingsFile.js';
+import { loadSettings, redactSettings, saveSettings, SettingsError } from '../../settings/settingsFile.js';
+import { settingsRuleErrors } from '../../settings/settingsRules.js';
 
 function show(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
@@ -56,7 +57,12 @@ export function register(program: Command, ctx: CliContext): void {
       const errors = validateSettings({ [def.key]: value });
       if (errors.length) throw new CliError(`not saved: ${formatFieldError(errors[0])} (got "${text}")`);
       const file = ctx.configPath(opts.config);
-      saveSettings(file, { [def.key]: value });
+      try {
+        saveSettings(file, { [def.key]: value });
+      } catch (err) {
+        if (err instanceof SettingsError && err.fieldErrors.length) throw new CliError(`not saved: ${err.fieldErrors.map(formatFieldError).join('; ')}`);
+        throw err;
+      }
       const shown = redactSettings({ [def.key]: value })[def.key];
       ctx.io.out(`${def.label} (${def.key}) = ${show(shown)}`);
       if (def.warning && value === true) ctx.io.out(`Warning: ${def.warning}`);
@@ -72,6 +78,8 @@ export function register(program: Command, ctx: CliContext): void {
       if (s.problems.length) {
         throw new CliError(`settings file ${s.file} has ${s.problems.length === 1 ? 'an invalid value' : `${s.problems.length} invalid values`}: ${s.problems.map(formatFieldError).join('; ')}`);
       }
+      const problems = settingsRuleErrors(s.values);
+      if (problems.length) throw new CliError(`${s.file}: ${problems.length === 1 ? 'a setting cannot be used' : `${problems.length} settings cannot be used`}: ${problems.map(formatFieldError).join('; ')}`);
       ctx.io.out(`${s.file}: ${SETTINGS.length} settings valid${Object.keys(s.unknown).length ? `; unknown keys kept as they are: ${Object.keys(s.unknown).join(', ')}` : ''}`);
     });
 }

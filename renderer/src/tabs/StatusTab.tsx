@@ -93,6 +93,7 @@ function Connections({ status }: { status: Status }) {
           <div>
             <div className="conn-name">ERP {status.erp.ok ? 'connected' : 'unreachable'}</div>
             <div className="small muted">{status.erp.error ?? status.erp.description}</div>
+            {status.erp.checkedAt && <div className="small muted" data-testid="checked-erp">checked {formatTime(status.erp.checkedAt)}</div>}
           </div>
         </div>
         <div className="conn" data-testid="conn-web">
@@ -100,6 +101,7 @@ function Connections({ status }: { status: Status }) {
           <div>
             <div className="conn-name">Web store {status.web.ok ? 'connected' : 'unreachable'}</div>
             <div className="small muted">{status.web.error ?? status.web.description}</div>
+            {status.web.checkedAt && <div className="small muted" data-testid="checked-web">checked {formatTime(status.web.checkedAt)}</div>}
           </div>
         </div>
         {listener('Pricing listener', status.pricingListener)}
