@@ -14,6 +14,7 @@ import { ERP_TABLES_BY_NAME } from '../erp/erpSchema.js';
 import { resolveCustomerMapping } from '../events/customerMapping.js';
 import { allocateCodes, exhaustedMessage, parseTemplate } from './numbering.js';
 import { inList } from './sqlLists.js';
+import { erpReads } from '../erp/erpReads.js';
 
 export interface WebAccountDeps {
   erpDb: Db;
@@ -135,7 +136,9 @@ export async function sendWebAccounts(
   webCodes: readonly string[],
   inWebTx?: (tx: Db, results: AccountResult[]) => Promise<void>,
 ): Promise<SendAccountsResult> {
-  const { erpDb, webDb, settings, logger } = deps;
+  const { webDb, settings, logger } = deps;
+  // The CRM approval calls this directly: ERP rows are read as every event reads them (no CHAR padding).
+  const erpDb = erpReads(deps.erpDb);
   const nowIso = deps.now().toISOString();
   if (!webCodes.length) return { results: [] };
   const template = parseTemplate(String(settings.customerNumberingSequence ?? ''));

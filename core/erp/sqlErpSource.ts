@@ -1,9 +1,12 @@
-// ErpSource over the PRONTO-shaped tables through the Db port: one SQL text for SQLite and SQL Server.
+// ErpSource over the PRONTO-shaped tables through the Db port: one SQL text for SQLite and SQL Server. Rows are
+// read through erpReads (codes without CHAR padding, dates as ISO text); pages are keyset pages in the ERP's own
+// collation, and whatever belongs to a page (its addresses, its lines) is read by the page's exact keys.
 import type { Db, Params, Row } from '../db/db.js';
 import { q } from '../db/db.js';
 import type { DebtorFingerprint, DebtorPageQuery, ErpAddress, ErpDebtor, ErpOrder, ErpOrderLine, ErpSource, ErpTrans } from './erpSource.js';
 import type { FilterCondition } from './inclusionFilter.js';
 import { filterToSql } from './inclusionFilter.js';
+import { erpReads } from './erpReads.js';
 
 /** SQL Server takes at most 2,100 parameters per statement: IN lists are sent in chunks well below that. */
 export const IN_CHUNK = 500;
@@ -29,12 +32,13 @@ const TRANS_COLUMNS = ['accountcode', 'trans_ref', 'trans_date', 'trans_type', '
 
 type AddressRow = ErpAddress & { accountcode: string; fp: string };
 
-const trimCode = (v: unknown): string => String(v ?? '').trim();
-
 export class SqlErpSource implements ErpSource {
   private columnsCache?: string[];
+  private readonly db: Db;
 
-  constructor(private readonly db: Db) {}
+  constructor(db: Db) {
+    this.db = erpReads(db);
+  }
 
   async debtorColumns(): Promise<string[]> {
     return (this.columnsCache ??= await this.db.columns('deb_master'));
@@ -104,11 +108,13 @@ export class SqlErpSource implements ErpSource {
       { ...f.params, after: query.after ?? undefined },
     );
     if (!rows.length) return [];
-    // One range read for the page's addresses: the primary key (accountcode, na_type) serves it.
-    const addresses = await this.db.all<AddressRow>(
-      `${SqlErpSource.selectAddresses} WHERE a.[accountcode] >= @first AND a.[accountcode] <= @last ORDER BY a.[accountcode], a.[na_type]`,
-      { first: String(rows[0].accountcode), last: String(rows[rows.length - 1].accountcode) },
-    );
+    // The page's addresses by its exact codes, not by the range between its first and last: the address table's
+    // accountcode may sort under another collation than deb_master's (a range would miss some).
+    const addresses: AddressRow[] = [];
+    for (const part of chunks(rows.map((r) => String(r.accountcode)))) {
+      const inl = inList(part, 'c');
+      addresses.push(...(await this.db.all<AddressRow>(`${SqlErpSource.selectAddresses} WHERE a.[accountcode] IN (${inl.sql}) ORDER BY a.[accountcode], a.[na_type]`, inl.params)));
+    }
     return this.assemble(rows, addresses);
   }
 
@@ -148,9 +154,17 @@ export class SqlErpSource implements ErpSource {
     });
   }
 
-  async debtorCodesBetween(first: string, last: string): Promise<Set<string>> {
-    const rows = await this.db.all<{ accountcode: string }>(`SELECT [accountcode] FROM [deb_master] WHERE [accountcode] >= @first AND [accountcode] <= @last`, { first, last });
-    return new Set(rows.map((r) => trimCode(r.accountcode)));
+  private async existing(table: string, column: string, keys: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const part of chunks(keys)) {
+      const inl = inList(part, 'k');
+      for (const r of await this.db.all<{ k: string }>(`SELECT ${q(column)} AS [k] FROM ${q(table)} WHERE ${q(column)} IN (${inl.sql})`, inl.params)) out.add(String(r.k));
+    }
+    return out;
+  }
+
+  existingDebtorCodes(codes: readonly string[]): Promise<Set<string>> {
+    return this.existing('deb_master', 'accountcode', codes);
   }
 
   private async withLines(headers: Row[]): Promise<ErpOrder[]> {
@@ -170,7 +184,7 @@ export class SqlErpSource implements ErpSource {
     }
     return headers.map((h) => ({
       so_order_no: String(h.so_order_no),
-      accountcode: trimCode(h.accountcode),
+      accountcode: String(h.accountcode),
       so_order_status: (h.so_order_status as string | null) ?? null,
       so_date_stamp: (h.so_date_stamp as string | null) ?? null,
       so_order_total: (h.so_order_total as number | null) ?? null,
@@ -200,9 +214,8 @@ export class SqlErpSource implements ErpSource {
     return this.withLines(headers);
   }
 
-  async orderNumbersBetween(first: string, last: string): Promise<Set<string>> {
-    const rows = await this.db.all<{ so_order_no: string }>(`SELECT [so_order_no] FROM [sales_order] WHERE [so_order_no] >= @first AND [so_order_no] <= @last`, { first, last });
-    return new Set(rows.map((r) => String(r.so_order_no)));
+  existingOrderNumbers(orderNos: readonly string[]): Promise<Set<string>> {
+    return this.existing('sales_order', 'so_order_no', orderNos);
   }
 
   async transOfCustomers(codes: readonly string[]): Promise<ErpTrans[]> {
@@ -216,7 +229,7 @@ export class SqlErpSource implements ErpSource {
         )),
       );
     }
-    return out.map((t) => ({ ...t, accountcode: trimCode(t.accountcode) }));
+    return out;
   }
 
   async transPage(after: { accountcode: string; trans_ref: string } | null, limit: number): Promise<ErpTrans[]> {
@@ -226,6 +239,6 @@ export class SqlErpSource implements ErpSource {
       `SELECT ${lim.top} ${TRANS_COLUMNS.map(q).join(', ')} FROM [deb_trans] WHERE ${where} ORDER BY [accountcode], [trans_ref] ${lim.tail}`,
       { a: after?.accountcode, r: after?.trans_ref },
     );
-    return rows.map((t) => ({ ...t, accountcode: trimCode(t.accountcode) }));
+    return rows;
   }
 }

@@ -79,16 +79,13 @@ interface PageOptions {
 
 async function writePage(web: WebStore, candidates: Candidate[], options: PageOptions): Promise<PageOutcome> {
   const out: PageOutcome = { written: 0, skipped: 0, failures: [], webEditsOverwritten: [] };
-  // Send Changed hands over only the debtors whose fingerprint differed from the web's a moment ago, spread
-  // thinly over the code range: their states are read by code (a range would read every customer between).
-  // Either way they are checked again inside the transaction, which is what decides.
-  const sparse = !options.all;
   if (!candidates.length && !options.checkpoint) return out;
   await web.transaction(async (tx) => {
     if (candidates.length) {
-      const first = candidates[0].code;
-      const last = candidates[candidates.length - 1].code;
-      const states = sparse ? await tx.customerStatesOf(candidates.map((c) => c.code)) : await tx.customerStates(first, last);
+      // The web is asked for exactly the page's codes: the page is in the ERP's order, and a range of it taken
+      // on the web (another collation) would miss customers. Send Changed's candidates were compared with the
+      // web a moment ago; they are checked again here, inside the transaction, which is what decides.
+      const states = await tx.customerStatesOf(candidates.map((c) => c.code));
       const toWrite: Array<{ m: MappedDebtor; disabledByAdmin: boolean }> = [];
       for (const c of candidates) {
         const st = states.get(c.code);
@@ -107,7 +104,7 @@ async function writePage(web: WebStore, candidates: Candidate[], options: PageOp
         toWrite.push({ m, disabledByAdmin: st?.disabledByAdmin ?? false });
       }
       if (toWrite.length) {
-        const existingTypes = sparse ? await tx.addressTypesOf(toWrite.map((w) => w.m.code)) : await tx.addressTypes(first, last);
+        const existingTypes = await tx.addressTypesOf(toWrite.map((w) => w.m.code));
         const customers: Row[] = [];
         const addresses: Row[] = [];
         const staleAddresses: Array<{ code: string; type: string }> = [];
@@ -173,7 +170,7 @@ function disableRemoved(erp: ErpSource, web: WebStore, batchSize: number, now: s
   return sweepGone(
     {
       webKeys: (after, n) => web.erpCustomerCodes(after, n),
-      erpKeysBetween: (first, last) => erp.debtorCodesBetween(first, last),
+      erpKeysOf: (codes) => erp.existingDebtorCodes(codes),
       act: (gone) => web.disableRemoved(gone, now),
     },
     batchSize,
@@ -234,11 +231,12 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
       if (!prints.length) break;
       summary.read += prints.length;
       last = prints[prints.length - 1].accountcode;
-      // Only the hashes of ERP-sourced customers: a customer created on the web is never "unchanged".
-      const hashes = await web.erpHashes(String(prints[0].accountcode).trim(), String(last).trim());
+      // Only the hashes of ERP-sourced customers: a customer created on the web is never "unchanged". Asked by
+      // the page's codes, not by its range (the ERP's order is not the web's).
+      const hashes = await web.erpHashesOf(prints.map((p) => p.accountcode));
       const changed: string[] = [];
       for (const p of prints) {
-        const hash = hashes.get(String(p.accountcode).trim());
+        const hash = hashes.get(p.accountcode);
         if (hash !== undefined && hash === fingerprintOf(p.fingerprint, mapOptions)) summary.skipped++;
         else changed.push(p.accountcode);
       }

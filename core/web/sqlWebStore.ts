@@ -37,23 +37,13 @@ export class SqlWebStore implements WebStore {
     return into;
   }
 
-  async customerStates(first: string, last: string): Promise<Map<string, CustomerState>> {
-    return SqlWebStore.states(
-      await this.db.all(`SELECT [CustomerCode], [ErpHash], [PendingErpPush], [DisabledByAdmin], [Source] FROM [Customer] WHERE [CustomerCode] >= @first AND [CustomerCode] <= @last`, { first, last }),
-    );
-  }
-
-  async addressTypes(first: string, last: string): Promise<Map<string, Set<string>>> {
-    return SqlWebStore.types(await this.db.all(`SELECT [CustomerCode], [AddressType] FROM [CustomerAddress] WHERE [CustomerCode] >= @first AND [CustomerCode] <= @last`, { first, last }));
-  }
-
-  async erpHashes(first: string, last: string): Promise<Map<string, string | null>> {
-    const rows = await this.db.all<{ CustomerCode: string; ErpHash: string | null }>(
-      `SELECT [CustomerCode], [ErpHash] FROM [Customer] WHERE [CustomerCode] >= @first AND [CustomerCode] <= @last AND [Source] = 'ERP'`,
-      { first, last },
-    );
+  async erpHashesOf(codes: readonly string[]): Promise<Map<string, string | null>> {
     const out = new Map<string, string | null>();
-    for (const r of rows) out.set(r.CustomerCode, r.ErpHash);
+    for (const part of chunks(codes)) {
+      const inl = inList(part, 'c');
+      const rows = await this.db.all<{ CustomerCode: string; ErpHash: string | null }>(`SELECT [CustomerCode], [ErpHash] FROM [Customer] WHERE [Source] = 'ERP' AND [CustomerCode] IN (${inl.sql})`, inl.params);
+      for (const r of rows) out.set(r.CustomerCode, r.ErpHash);
+    }
     return out;
   }
 
