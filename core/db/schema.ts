@@ -33,7 +33,7 @@ function columnSql(kind: DbKind, c: ColumnDef, table: TableDef): string {
   let type: string;
   switch (c.type) {
     case 'text':
-      type = kind === 'sqlite' ? 'TEXT' : c.length && c.length <= 4000 ? `NVARCHAR(${c.length})` : 'NVARCHAR(MAX)';
+      type = kind === 'sqlite' ? 'TEXT' : mssqlTextType(c);
       break;
     case 'datetime':
       type = kind === 'sqlite' ? 'TEXT' : 'NVARCHAR(40)';
@@ -147,5 +147,30 @@ export async function addColumnIfMissing(db: Db, table: TableDef, columnName: st
   const existing = await db.columns(table.name);
   if (existing.includes(columnName)) return false;
   await db.exec(addColumnSql(db.kind, table, column));
+  return true;
+}
+
+/** Declared width of a text column as SQL Server stores it (SQLite text has no width). */
+function mssqlTextType(c: ColumnDef): string {
+  return c.length && c.length <= 4000 ? `NVARCHAR(${c.length})` : 'NVARCHAR(MAX)';
+}
+
+/**
+ * Widens a text column to its declared length when the database holds it narrower (SQL Server; SQLite text has
+ * no width). Widening an NVARCHAR changes metadata only: no row is rewritten. Returns whether it changed.
+ */
+export async function widenColumnIfNarrower(db: Db, table: TableDef, columnName: string): Promise<boolean> {
+  const column = table.columns.find((c) => c.name === columnName);
+  if (!column || column.type !== 'text') throw new Error(`text column ${columnName} is not declared on ${table.name}`);
+  if (db.kind !== 'mssql') return false;
+  const row = await db.get<{ len: number | null }>(
+    `SELECT CHARACTER_MAXIMUM_LENGTH AS [len] FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = SCHEMA_NAME() AND TABLE_NAME = @t AND COLUMN_NAME = @c`,
+    { t: table.name, c: columnName },
+  );
+  const len = row?.len === null || row?.len === undefined ? null : Number(row.len);
+  // -1 is (MAX); null: no such column (not ours to change).
+  if (len === null || len === -1 || (column.length !== undefined && len >= column.length)) return false;
+  const nullable = column.nullable === false || table.primaryKey.includes(column.name) ? 'NOT NULL' : 'NULL';
+  await db.exec(`ALTER TABLE ${q(table.name)} ALTER COLUMN ${q(column.name)} ${mssqlTextType(column)} ${nullable}`);
   return true;
 }

@@ -1,7 +1,7 @@
 // The web store tables of SPEC 4, as data. Migrations create them on either engine; the customer-code
 // registry (every column a customer conversion renames) is read from the `customerCode` flags here.
 import type { ColumnDef, Migration, TableDef } from '../db/schema.js';
-import { addColumnIfMissing, createIndexSql, createTables } from '../db/schema.js';
+import { addColumnIfMissing, createIndexSql, createTables, widenColumnIfNarrower } from '../db/schema.js';
 
 const code = (name = 'CustomerCode', extra: Partial<ColumnDef> = {}): ColumnDef => ({ name, type: 'text', length: 20, customerCode: true, ...extra });
 const text = (name: string, length: number, extra: Partial<ColumnDef> = {}): ColumnDef => ({ name, type: 'text', length, ...extra });
@@ -16,7 +16,8 @@ export const WEB_TABLES: readonly TableDef[] = [
     name: 'Customer',
     columns: [
       code(),
-      text('Name', 60),
+      // As wide as deb_master.dr_name: every web column filled from the ERP holds what its source holds.
+      text('Name', 80),
       text('ActiveStatus', 20, { nullable: false, default: "'Inactive'" }),
       text('CrmStatus', 20),
       text('Site', 40),
@@ -51,7 +52,7 @@ export const WEB_TABLES: readonly TableDef[] = [
     columns: [
       code(),
       text('AddressType', 2),
-      text('Name', 60),
+      text('Name', 80),
       text('Street', 120),
       text('Suburb', 60),
       text('State', 20),
@@ -180,7 +181,7 @@ export function customerCodeColumns(tables: readonly TableDef[] = WEB_TABLES): A
 
 /**
  * Web migrations. Version ranges keep capabilities apart: 1-9 foundation, 10-19 customer/orders/statements,
- * 20-29 conversions, 30-39 pricing, 40-49 web accounts/CRM, 50-59 the running integrator.
+ * 20-29 conversions, 30-39 pricing, 40-49 web accounts/CRM, 50-59 the running integrator, 80-89 SQL Server.
  */
 export const WEB_MIGRATIONS: Migration[] = [
   { version: 1, description: 'web schema', up: (db) => createTables(db, WEB_TABLES) },
@@ -194,6 +195,14 @@ export const WEB_MIGRATIONS: Migration[] = [
       // Codes are looked up by either: numbering checks ErpCode, admin actions accept the web's code.
       await db.exec(createIndexSql(db.kind, 'Customer', ['ErpCode']));
       await db.exec(createIndexSql(db.kind, 'Customer', ['WebCode']));
+    },
+  },
+  {
+    version: 80,
+    description: 'web columns as wide as their ERP sources: Customer.Name, CustomerAddress.Name hold 80 characters',
+    up: async (db) => {
+      await widenColumnIfNarrower(db, WEB_TABLES_BY_NAME.get('Customer')!, 'Name');
+      await widenColumnIfNarrower(db, WEB_TABLES_BY_NAME.get('CustomerAddress')!, 'Name');
     },
   },
 ];

@@ -4,16 +4,11 @@
 import Database from 'better-sqlite3';
 import { ERP_TABLES_BY_NAME } from '../../core/erp/erpSchema.js';
 
-/** Rebuilds a table with some columns declared under another collation; rows and indexes are kept. */
-export function setCollation(db: Database.Database, table: string, collations: Record<string, string>): void {
+/** Rebuilds a table from its CREATE statement as `edit` changes it; rows and indexes are kept. */
+export function rebuildTable(db: Database.Database, table: string, edit: (createSql: string) => string): void {
   const create = db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`).pluck().get(table) as string;
   const indexes = db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`).pluck().all(table) as string[];
-  let sql = create.replace(/^CREATE TABLE (IF NOT EXISTS )?(\[[^\]]+\]|"[^"]+"|\S+)/i, `CREATE TABLE [${table}__rebuilt]`);
-  for (const [column, collation] of Object.entries(collations)) {
-    const re = new RegExp(`(\\[${column}\\] TEXT)( COLLATE \\w+)?`);
-    if (!re.test(sql)) throw new Error(`${table}.${column} is not a TEXT column`);
-    sql = sql.replace(re, `$1 COLLATE ${collation}`);
-  }
+  const sql = edit(create.replace(/^CREATE TABLE (IF NOT EXISTS )?(\[[^\]]+\]|"[^"]+"|\S+)/i, `CREATE TABLE [${table}__rebuilt]`));
   db.transaction(() => {
     db.exec(sql);
     db.exec(`INSERT INTO [${table}__rebuilt] SELECT * FROM [${table}]`);
@@ -21,6 +16,19 @@ export function setCollation(db: Database.Database, table: string, collations: R
     db.exec(`ALTER TABLE [${table}__rebuilt] RENAME TO [${table}]`);
     for (const ix of indexes) db.exec(ix);
   })();
+}
+
+/** Rebuilds a table with some columns declared under another collation. */
+export function setCollation(db: Database.Database, table: string, collations: Record<string, string>): void {
+  rebuildTable(db, table, (create) => {
+    let sql = create;
+    for (const [column, collation] of Object.entries(collations)) {
+      const re = new RegExp(`(\\[${column}\\] TEXT)( COLLATE \\w+)?`);
+      if (!re.test(sql)) throw new Error(`${table}.${column} is not a TEXT column`);
+      sql = sql.replace(re, `$1 COLLATE ${collation}`);
+    }
+    return sql;
+  });
 }
 
 /** The code columns of every ERP table (what SQL Server sites often hold as CHAR(n)). */
