@@ -15,6 +15,7 @@ import { resolveCustomerMapping } from '../events/customerMapping.js';
 import { allocateCodes, exhaustedMessage, parseTemplate } from './numbering.js';
 import { inList } from './sqlLists.js';
 import { erpReads } from '../erp/erpReads.js';
+import { ADMIN_DISABLE_KEPT } from '../web/sqlWebStore.js';
 
 export interface WebAccountDeps {
   erpDb: Db;
@@ -47,7 +48,6 @@ interface WebCustomerRow {
   PriceCode: string | null;
   CreditLimit: number | null;
   ErpCode: string | null;
-  DisabledByAdmin: number;
 }
 
 const normEmail = (e: unknown): string => String(e ?? '').trim().toLowerCase();
@@ -148,7 +148,7 @@ export async function sendWebAccounts(
 
   const list = inList('w', webCodes);
   const customers = await webDb.all<WebCustomerRow>(
-    `SELECT [CustomerCode], [Name], [Email], [Phone], [RepCode], [PriceCode], [CreditLimit], [ErpCode], [DisabledByAdmin]
+    `SELECT [CustomerCode], [Name], [Email], [Phone], [RepCode], [PriceCode], [CreditLimit], [ErpCode]
        FROM [Customer] WHERE [Source] = 'WEB' AND [CustomerCode] IN (${list.sql}) ORDER BY [CustomerCode]`,
     list.params,
   );
@@ -269,12 +269,14 @@ export async function sendWebAccounts(
       if (!d || alreadyOnWeb.has(c.ErpCode!)) continue;
       const row: Row = { CustomerCode: c.ErpCode! };
       for (const [web, erp] of Object.entries(mapping)) row[web] = d[erp] ?? null;
+      // The ERP's verdict; the write adds an admin's disable as the row holds it then (one may have landed
+      // while the debtor was being created).
       const status = String(d.dr_status ?? '');
-      row.IsDisabled = status === 'H' || status === 'C' || c.DisabledByAdmin ? 1 : 0;
+      row.IsDisabled = status === 'H' || status === 'C' ? 1 : 0;
       row.PendingErpPush = 0;
       rows.push(row);
     }
-    if (rows.length) await tx.upsert('Customer', ['CustomerCode'], rows);
+    if (rows.length) await tx.upsert('Customer', ['CustomerCode'], rows, { updateAs: ADMIN_DISABLE_KEPT });
     if (inWebTx) await inWebTx(tx, results);
     logger.debug({ moved }, 'web rows moved to ERP codes');
   });

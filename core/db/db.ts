@@ -11,11 +11,22 @@ export interface RunResult {
   changes: number;
 }
 
+/** How an update expression names the stored row's columns and the new values. */
+export interface UpsertRefs {
+  target(column: string): string;
+  source(column: string): string;
+}
+
 export interface UpsertOptions {
   /** Columns to write; default: the keys of the first row. */
   columns?: readonly string[];
   /** Columns left alone when the row exists (written only on insert). */
   insertOnly?: readonly string[];
+  /**
+   * Columns whose new value, when the row exists, is an SQL expression of the stored row and the new values,
+   * evaluated by the write itself: what another session committed a moment before is taken into account.
+   */
+  updateAs?: Readonly<Record<string, (ref: UpsertRefs) => string>>;
 }
 
 export interface Db {

@@ -1,5 +1,5 @@
 import sql from 'mssql';
-import type { Db, Params, Row, RunResult, UpsertOptions } from './db.js';
+import type { Db, Params, Row, RunResult, UpsertOptions, UpsertRefs } from './db.js';
 import { q } from './db.js';
 import type { Dsn } from './dsn.js';
 import { RetryableError } from '../errors.js';
@@ -9,6 +9,8 @@ type Runner = sql.ConnectionPool | sql.Transaction;
 
 // SQL Server accepts at most 2100 parameters a request; stay under it with room to spare.
 const MAX_PARAMS = 2000;
+
+const MERGE_REFS: UpsertRefs = { target: (c) => `t.${q(c)}`, source: (c) => `s.${q(c)}` };
 
 const RETRYABLE_CODES = new Set(['ESOCKET', 'ECONNCLOSED', 'ETIMEOUT', 'ECONNRESET', 'ELOGIN', 'EINSTLOOKUP', 'ENOTOPEN', 'ECONNREFUSED']);
 
@@ -192,7 +194,7 @@ export class MssqlDb implements Db {
       const text =
         `MERGE INTO ${q(table)} WITH (HOLDLOCK) AS t USING (VALUES ${values.join(', ')}) AS s (${columns.map(q).join(', ')}) ` +
         `ON ${keys.map((k) => `t.${q(k)} = s.${q(k)}`).join(' AND ')} ` +
-        (updates.length ? `WHEN MATCHED THEN UPDATE SET ${updates.map((c) => `${q(c)} = s.${q(c)}`).join(', ')} ` : '') +
+        (updates.length ? `WHEN MATCHED THEN UPDATE SET ${updates.map((c) => `${q(c)} = ${options.updateAs?.[c]?.(MERGE_REFS) ?? `s.${q(c)}`}`).join(', ')} ` : '') +
         `WHEN NOT MATCHED THEN INSERT (${columns.map(q).join(', ')}) VALUES (${columns.map((c) => `s.${q(c)}`).join(', ')});`;
       written += (await this.run(text, params)).changes;
     }

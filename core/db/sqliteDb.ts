@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
-import type { Db, Params, Row, RunResult, UpsertOptions } from './db.js';
+import type { Db, Params, Row, RunResult, UpsertOptions, UpsertRefs } from './db.js';
 import { q } from './db.js';
 import { RetryableError, FatalError } from '../errors.js';
 
@@ -127,10 +127,12 @@ export class SqliteDb implements Db {
     const columns = options.columns ?? Object.keys(rows[0]);
     const insertOnly = new Set(options.insertOnly ?? []);
     const updates = columns.filter((c) => !keys.includes(c) && !insertOnly.has(c));
+    const refs: UpsertRefs = { target: (c) => `${q(table)}.${q(c)}`, source: (c) => `excluded.${q(c)}` };
+    const set = (c: string) => `${q(c)} = ${options.updateAs?.[c]?.(refs) ?? `excluded.${q(c)}`}`;
     const sql =
       `INSERT INTO ${q(table)} (${columns.map(q).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ` +
       `ON CONFLICT (${keys.map(q).join(', ')}) DO ` +
-      (updates.length ? `UPDATE SET ${updates.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}` : 'NOTHING');
+      (updates.length ? `UPDATE SET ${updates.map(set).join(', ')}` : 'NOTHING');
     return this.writeRows(sql, columns, rows);
   }
 

@@ -86,7 +86,7 @@ async function writePage(web: WebStore, candidates: Candidate[], options: PageOp
       // on the web (another collation) would miss customers. Send Changed's candidates were compared with the
       // web a moment ago; they are checked again here, inside the transaction, which is what decides.
       const states = await tx.customerStatesOf(candidates.map((c) => c.code));
-      const toWrite: Array<{ m: MappedDebtor; disabledByAdmin: boolean }> = [];
+      const toWrite: MappedDebtor[] = [];
       for (const c of candidates) {
         const st = states.get(c.code);
         // Unchanged since it was last written: nothing to map or write.
@@ -101,21 +101,23 @@ async function writePage(web: WebStore, candidates: Candidate[], options: PageOp
         }
         const m = r.value;
         if (st?.pendingErpPush) out.webEditsOverwritten.push(m.code);
-        toWrite.push({ m, disabledByAdmin: st?.disabledByAdmin ?? false });
+        toWrite.push(m);
       }
       if (toWrite.length) {
-        const existingTypes = await tx.addressTypesOf(toWrite.map((w) => w.m.code));
+        const existingTypes = await tx.addressTypesOf(toWrite.map((m) => m.code));
         const customers: Row[] = [];
         const addresses: Row[] = [];
         const staleAddresses: Array<{ code: string; type: string }> = [];
-        for (const { m, disabledByAdmin } of toWrite) {
+        for (const m of toWrite) {
           // Object.assign and plain stores, not a spread with extra keys: V8 builds that spread some 15 times
           // slower, which cost more than the whole mapping on a Send All.
           const row: Row = Object.assign({}, m.customer);
           row.Site = options.site;
           row.Source = 'ERP';
           row.ActiveStatus = 'Inactive';
-          row.IsDisabled = isDisabled(m.customer.ErpStatus, disabledByAdmin) ? 1 : 0;
+          // The ERP's verdict; the write itself adds an admin's disable (read there, not here: under READ
+          // COMMITTED a Disable can commit between this page's read and its write).
+          row.IsDisabled = isDisabled(m.customer.ErpStatus, false) ? 1 : 0;
           row.ErpHash = m.hash;
           // The ERP is the data of record: its values replace a pending web edit.
           row.PendingErpPush = 0;

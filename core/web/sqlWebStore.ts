@@ -1,7 +1,15 @@
 // WebStore over the web tables through the Db port (SQLite or SQL Server).
-import type { Db, Row } from '../db/db.js';
+import type { Db, Row, UpsertOptions } from '../db/db.js';
 import { chunks, inList } from '../erp/sqlErpSource.js';
 import type { CustomerBatch, CustomerState, WebOrderState, WebStore } from './webStore.js';
+
+/**
+ * IsDisabled as written: the ERP's verdict (IsDisabled of the new row) or the admin's disable as the stored row
+ * holds it when the write runs, so a Disable committed while a page was being prepared is never overwritten.
+ */
+export const ADMIN_DISABLE_KEPT: UpsertOptions['updateAs'] = {
+  IsDisabled: (r) => `CASE WHEN ${r.target('DisabledByAdmin')} = 1 OR ${r.source('IsDisabled')} = 1 THEN 1 ELSE 0 END`,
+};
 
 const ORDER_COLUMNS = ['OrderNo', 'CustomerCode', 'Status', 'OrderDate', 'Total', 'Source', 'IsShipped', 'ErpHash', 'UpdatedAt'];
 
@@ -72,7 +80,7 @@ export class SqlWebStore implements WebStore {
       const seen = new Set<string>();
       for (const c of batch.customers) for (const k in c) seen.add(k);
       const columns = [...seen];
-      await this.db.upsert('Customer', ['CustomerCode'], batch.customers, { columns, insertOnly: batch.insertOnly });
+      await this.db.upsert('Customer', ['CustomerCode'], batch.customers, { columns, insertOnly: batch.insertOnly, updateAs: ADMIN_DISABLE_KEPT });
     }
     for (const s of batch.staleAddresses) {
       await this.db.run(`DELETE FROM [CustomerAddress] WHERE [CustomerCode] = @code AND [AddressType] = @type`, { code: s.code, type: s.type });

@@ -10,7 +10,10 @@ export interface CustomerState {
 }
 
 export interface CustomerBatch {
-  /** Full Customer rows to upsert. */
+  /**
+   * Full Customer rows to upsert. IsDisabled is the ERP's verdict (on hold / closed); the write adds an admin's
+   * disable as the stored row holds it at that moment.
+   */
   customers: Row[];
   /** Every CustomerAddress row of those customers. */
   addresses: Row[];
