@@ -4,7 +4,7 @@ import type { Db } from '../db/db.js';
 import type { LoadedSettings } from '../settings/settingsFile.js';
 import { openDb } from '../db/openDb.js';
 import { redactDsn } from '../db/dsn.js';
-import { schemaStatus } from '../db/schema.js';
+import { checkMigratable, schemaStatus } from '../db/schema.js';
 import { WEB_MIGRATIONS, WEB_TABLES } from '../web/webSchema.js';
 import { ERP_TABLES } from '../erp/erpSchema.js';
 import { parseInclusionFilter } from '../erp/inclusionFilter.js';
@@ -79,7 +79,10 @@ export async function runConfigCheck(settings: LoadedSettings): Promise<CheckCon
       const { applied, missing } = await schemaStatus(web.db, WEB_MIGRATIONS);
       const tables = new Set((await web.db.tables()).map((t) => t.toLowerCase()));
       const absent = WEB_TABLES.map((t) => t.name).filter((t) => !tables.has(t.toLowerCase()));
-      if (missing.length || absent.length) {
+      // A database the integrator would refuse to migrate says so, rather than "start the integrator once".
+      const refused = missing.length ? await checkMigratable(web.db, WEB_MIGRATIONS).then(() => null, (err: unknown) => userMessage(err)) : null;
+      if (refused) add('Web schema', false, `${refused.replace(/; point the DSN at .*$/, '')}; point ${label('webDsn')} at the web store's database or at a new one`);
+      else if (missing.length || absent.length) {
         const why = missing.length ? `migration${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not applied` : `table${absent.length > 1 ? 's' : ''} ${absent.join(', ')} missing`;
         add('Web schema', false, `${why}; start the integrator once (integrator run): it migrates the web database`);
       } else {

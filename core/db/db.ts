@@ -51,9 +51,12 @@ export interface Db {
   insertMany(table: string, rows: readonly Row[], columns?: readonly string[]): Promise<number>;
   /** `SELECT ${top} ... ${tail}`: the dialect's way of limiting rows. */
   limit(n: number): { top: string; tail: string };
-  /** Names of the tables that exist. */
+  /**
+   * Names of the tables a query can name unqualified: tables and views (SQL Server: also synonyms; in the
+   * login's default schema or dbo, as SQL Server resolves names).
+   */
   tables(): Promise<string[]>;
-  /** Column names of a table (empty when it does not exist). */
+  /** Column names of a table, view or synonym as a query sees it (empty when there is none). */
   columns(table: string): Promise<string[]>;
   close(): Promise<void>;
 }

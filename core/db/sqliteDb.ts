@@ -68,6 +68,7 @@ export class SqliteDb implements Db {
     if (path !== ':memory:' && !options.create && !fs.existsSync(path)) {
       throw new RetryableError(`database file not found: ${path}`);
     }
+    if (path !== ':memory:') refuseForeignFile(path);
     try {
       this.db = new Database(path, { fileMustExist: !options.create && path !== ':memory:', readonly: options.readonly ?? false });
       this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
@@ -277,8 +278,9 @@ export class SqliteDb implements Db {
     return { top: '', tail: `LIMIT ${Math.max(0, Math.floor(n))}` };
   }
 
+  /** Tables and views: an ERP may offer its tables as views. */
   private tablesSync(): string[] {
-    return (this.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
+    return (this.db.prepare(`SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
   }
   private columnsSync(tableName: string): string[] {
     return (this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(tableName) as { name: string }[]).map((r) => r.name);
@@ -298,6 +300,34 @@ export class SqliteDb implements Db {
     } finally {
       release();
     }
+  }
+}
+
+const SQLITE_HEADER = Buffer.from('SQLite format 3\u0000', 'latin1');
+
+/**
+ * An existing file that is not a SQLite database is refused before SQLite opens it: SQLite would take an empty
+ * file for a new database and write one into it (a log file named as the DSN by mistake would be overwritten).
+ */
+function refuseForeignFile(file: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return; // Missing (created on open when allowed) or unreadable: SQLite says why.
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const head = Buffer.alloc(Math.min(size, 512));
+    fs.readSync(fd, head, 0, head.length, 0);
+    const where = 'point the DSN at a SQLite database file, or at a path where none exists yet';
+    if (size === 0) throw new FatalError(`${file} is an empty (0-byte) file, not a SQLite database; ${where}`);
+    if (!head.subarray(0, SQLITE_HEADER.length).equals(SQLITE_HEADER)) {
+      const text = head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b !== 127));
+      throw new FatalError(`${file} is not a SQLite database (a ${size}-byte ${text ? 'text' : 'binary'} file); ${where}`);
+    }
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -1,7 +1,7 @@
 // The web store tables of SPEC 4, as data. Migrations create them on either engine; the customer-code
 // registry (every column a customer conversion renames) is read from the `customerCode` flags here.
 import type { ColumnDef, Migration, TableDef } from '../db/schema.js';
-import { addColumnIfMissing, createIndexSql, createTables, widenColumnIfNarrower } from '../db/schema.js';
+import { addColumnIfMissing, createIndexSql, createOrAdoptTables, widenColumnIfNarrower } from '../db/schema.js';
 
 const code = (name = 'CustomerCode', extra: Partial<ColumnDef> = {}): ColumnDef => ({ name, type: 'text', length: 20, customerCode: true, ...extra });
 const text = (name: string, length: number, extra: Partial<ColumnDef> = {}): ColumnDef => ({ name, type: 'text', length, ...extra });
@@ -184,7 +184,9 @@ export function customerCodeColumns(tables: readonly TableDef[] = WEB_TABLES): A
  * 20-29 conversions, 30-39 pricing, 40-49 web accounts/CRM, 50-59 the running integrator, 80-89 SQL Server.
  */
 export const WEB_MIGRATIONS: Migration[] = [
-  { version: 1, description: 'web schema', up: (db) => createTables(db, WEB_TABLES) },
+  // On a database the web store already uses, its tables are adopted (the integrator's own columns added) when
+  // their shape fits; checkMigratable refuses the database otherwise.
+  { version: 1, description: 'web schema', up: (db) => createOrAdoptTables(db, WEB_TABLES), tables: WEB_TABLES },
   {
     version: 40,
     description: 'web accounts: Customer.ErpCode, Customer.WebCode (indexed), SalesOrder.Email',

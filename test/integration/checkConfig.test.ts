@@ -62,6 +62,9 @@ describe('integrator check-config', () => {
     const notErp = await failures(withSettings({ erpDsn: `sqlite:${demo.web}` }));
     expect(notErp['ERP connection']).toMatch(/has no deb_master, name_and_address_master, .* tables; point ERP DSN \(erpDsn\) at the ERP database/);
 
+    const erpAsWeb = await failures(withSettings({ webDsn: `sqlite:${demo.erp}` }));
+    expect(erpAsWeb['Web schema']).toMatch(/erp\.sqlite is not a database the integrator keeps: it holds 10 tables \(deb_conversion, .*\) and none of its own \(Customer, .*\); point Web DSN \(webDsn\) at the web store's database or at a new one$/);
+
     const noWeb = await failures(withSettings({ webDsn: 'sqlite:missing-web.sqlite' }));
     expect(noWeb['Web connection']).toMatch(/^cannot reach sqlite:missing-web\.sqlite: .*; fix Web DSN \(webDsn\)$/);
     expect(noWeb['Web schema']).toBe('not checked: the web database is not reachable');
