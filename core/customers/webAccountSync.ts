@@ -159,7 +159,12 @@ export async function sendWebAccounts(
   const matched = await debtorsByEmail(erpDb, customers.filter((c) => !c.ErpCode).map((c) => c.Email ?? ''), guest ? [guest] : []);
   const how = new Map<string, AccountResult['how']>();
   let exhausted: SendAccountsResult['exhausted'];
+  const recordedBefore = new Map(customers.map((c) => [c.CustomerCode, c.ErpCode]));
   await webDb.transaction(async (tx) => {
+    // Each run of this transaction starts from what was read before it (a deadlock victim is run again).
+    for (const c of customers) c.ErpCode = recordedBefore.get(c.CustomerCode) ?? null;
+    how.clear();
+    exhausted = undefined;
     // Re-read inside the transaction: a concurrent approval of the same customer may have recorded a code since.
     const recorded = await tx.all<{ CustomerCode: string; ErpCode: string }>(
       `SELECT [CustomerCode], [ErpCode] FROM [Customer] WHERE [ErpCode] IS NOT NULL AND [CustomerCode] IN (${list.sql})`,

@@ -78,9 +78,10 @@ interface PageOptions {
 }
 
 async function writePage(web: WebStore, candidates: Candidate[], options: PageOptions): Promise<PageOutcome> {
-  const out: PageOutcome = { written: 0, skipped: 0, failures: [], webEditsOverwritten: [] };
-  if (!candidates.length && !options.checkpoint) return out;
-  await web.transaction(async (tx) => {
+  if (!candidates.length && !options.checkpoint) return { written: 0, skipped: 0, failures: [], webEditsOverwritten: [] };
+  // The outcome is built inside the transaction, afresh on each run of it (a deadlock victim is run again).
+  return web.transaction(async (tx) => {
+    const out: PageOutcome = { written: 0, skipped: 0, failures: [], webEditsOverwritten: [] };
     if (candidates.length) {
       // The web is asked for exactly the page's codes: the page is in the ERP's order, and a range of it taken
       // on the web (another collation) would miss customers. Send Changed's candidates were compared with the
@@ -136,8 +137,8 @@ async function writePage(web: WebStore, candidates: Candidate[], options: PageOp
       }
     }
     if (options.checkpoint) await tx.setState(SEND_ALL_CHECKPOINT, JSON.stringify(options.checkpoint), options.now);
+    return out;
   });
-  return out;
 }
 
 /**

@@ -1,6 +1,7 @@
 // WebStore over the web tables through the Db port (SQLite or SQL Server).
 import type { Db, Row, UpsertOptions } from '../db/db.js';
 import { chunks, inList } from '../erp/sqlErpSource.js';
+import { deleteByKeys } from '../db/keys.js';
 import type { CustomerBatch, CustomerState, WebOrderState, WebStore } from './webStore.js';
 
 /**
@@ -82,9 +83,8 @@ export class SqlWebStore implements WebStore {
       const columns = [...seen];
       await this.db.upsert('Customer', ['CustomerCode'], batch.customers, { columns, insertOnly: batch.insertOnly, updateAs: ADMIN_DISABLE_KEPT });
     }
-    for (const s of batch.staleAddresses) {
-      await this.db.run(`DELETE FROM [CustomerAddress] WHERE [CustomerCode] = @code AND [AddressType] = @type`, { code: s.code, type: s.type });
-    }
+    // Set-based, a chunk of keys per statement: never a DELETE per row.
+    await deleteByKeys(this.db, 'CustomerAddress', ['CustomerCode', 'AddressType'], batch.staleAddresses.map((a) => [a.code, a.type]));
     if (batch.addresses.length) {
       await this.db.upsert('CustomerAddress', ['CustomerCode', 'AddressType'], batch.addresses, {
         columns: ['CustomerCode', 'AddressType', 'Name', 'Street', 'Suburb', 'State', 'Postcode', 'Country'],
@@ -195,8 +195,6 @@ export class SqlWebStore implements WebStore {
   }
 
   async deleteStatementLines(keys: ReadonlyArray<{ code: string; ref: string }>): Promise<number> {
-    let n = 0;
-    for (const k of keys) n += (await this.db.run(`DELETE FROM [StatementLine] WHERE [CustomerCode] = @code AND [TransRef] = @ref`, { code: k.code, ref: k.ref })).changes;
-    return n;
+    return deleteByKeys(this.db, 'StatementLine', ['CustomerCode', 'TransRef'], keys.map((k) => [k.code, k.ref]));
   }
 }
