@@ -216,6 +216,18 @@ async function foundColumns(db: Db, table: string): Promise<FoundColumn[]> {
   return rows.map((r) => ({ name: r.name, type: String(r.type ?? '').toLowerCase(), primaryKey: Number(r.pk) === 1 }));
 }
 
+/**
+ * Whether a column holds dates as a date type (SQL Server DATETIME and kin), so a value compared with it or
+ * written to it goes as a date, not as text that SQL Server would read through the session's DATEFORMAT. Our
+ * own date columns are ISO-8601 text on both engines; an ERP at a real site may hold DATETIME. Unknown (a
+ * synonym): false, the value goes as the ISO text the integrator keeps dates in.
+ */
+export async function isDateColumn(db: Db, table: string, column: string): Promise<boolean> {
+  if (db.kind !== 'mssql') return false;
+  const found = (await foundColumns(db, table)).find((c) => c.name.toLowerCase() === column.toLowerCase());
+  return ['date', 'datetime', 'datetime2', 'smalldatetime', 'datetimeoffset'].includes(found?.type ?? '');
+}
+
 /** Whether a found column type can hold what a declared column holds. */
 export function typeFits(kind: DbKind, declared: ColumnType, found: string): boolean {
   if (kind === 'sqlite') {

@@ -7,6 +7,7 @@ import type { DebtorFingerprint, DebtorPageQuery, ErpAddress, ErpDebtor, ErpOrde
 import type { FilterCondition } from './inclusionFilter.js';
 import { filterToSql } from './inclusionFilter.js';
 import { erpReads } from './erpReads.js';
+import { isDateColumn } from '../db/schema.js';
 
 /** SQL Server takes at most 2,100 parameters per statement: IN lists are sent in chunks well below that. */
 export const IN_CHUNK = 500;
@@ -34,6 +35,7 @@ type AddressRow = ErpAddress & { accountcode: string; fp: string };
 
 export class SqlErpSource implements ErpSource {
   private columnsCache?: string[];
+  private orderDateIsDate?: Promise<boolean>;
   private readonly db: Db;
 
   constructor(db: Db) {
@@ -192,13 +194,24 @@ export class SqlErpSource implements ErpSource {
     }));
   }
 
+  /**
+   * The archive date as so_date_stamp holds dates: a Date for a date column (never text SQL Server would read
+   * through the session's DATEFORMAT), the ISO text otherwise.
+   */
+  private async sinceValue(since: string | null): Promise<string | Date | undefined> {
+    if (since === null) return undefined;
+    this.orderDateIsDate ??= isDateColumn(this.db, 'sales_order', 'so_date_stamp');
+    return (await this.orderDateIsDate) ? new Date(since.length === 10 ? `${since}T00:00:00Z` : since) : since;
+  }
+
   async ordersOfCustomers(codes: readonly string[], since: string | null): Promise<ErpOrder[]> {
     const out: ErpOrder[] = [];
+    const sinceValue = await this.sinceValue(since);
     for (const part of chunks(codes)) {
       const inl = inList(part, 'c');
       const headers = await this.db.all<Row>(
         `SELECT ${ORDER_COLUMNS.map(q).join(', ')} FROM [sales_order] WHERE [accountcode] IN (${inl.sql}) ${since ? 'AND [so_date_stamp] >= @since' : ''} ORDER BY [so_order_no]`,
-        { ...inl.params, since: since ?? undefined },
+        { ...inl.params, since: sinceValue },
       );
       out.push(...(await this.withLines(headers)));
     }
@@ -209,7 +222,7 @@ export class SqlErpSource implements ErpSource {
     const lim = this.db.limit(limit);
     const headers = await this.db.all<Row>(
       `SELECT ${lim.top} ${ORDER_COLUMNS.map(q).join(', ')} FROM [sales_order] WHERE ${after === null ? '1=1' : '[so_order_no] > @after'} ${since ? 'AND [so_date_stamp] >= @since' : ''} ORDER BY [so_order_no] ${lim.tail}`,
-      { after: after ?? undefined, since: since ?? undefined },
+      { after: after ?? undefined, since: await this.sinceValue(since) },
     );
     return this.withLines(headers);
   }

@@ -68,6 +68,7 @@ describe('integrator check-config', () => {
     const noWeb = await failures(withSettings({ webDsn: 'sqlite:missing-web.sqlite' }));
     expect(noWeb['Web connection']).toMatch(/^cannot reach sqlite:missing-web\.sqlite: .*; fix Web DSN \(webDsn\)$/);
     expect(noWeb['Web schema']).toBe('not checked: the web database is not reachable');
+    expect(noWeb['Web database concurrency']).toBe('not checked: the web database is not reachable');
 
     const secret = await failures(withSettings({ erpDsn: 'mssql://sa:Sup3rSecret@127.0.0.1:1/erp?encrypt=false' }));
     expect(secret['ERP connection']).toMatch(/^cannot reach mssql:\/\/sa:\*\*\*@127\.0\.0\.1:1\/erp/);

@@ -22,6 +22,9 @@ import {
 import { columnSqlType, declaration, typedValue, type ColumnType } from '../../core/db/mssqlTypes.js';
 import { FatalError, RetryableError } from '../../core/errors.js';
 import { ADMIN_DISABLE_KEPT } from '../../core/web/sqlWebStore.js';
+import { concurrencyItem, formatCheckItem } from '../../core/customers/checkConfig.js';
+import { RENAME_ROWS_PER_STATEMENT, codeTables, renameCustomerCode, renameStatements } from '../../core/web/customerCodeRename.js';
+import type { Db } from '../../core/db/db.js';
 
 const tedious = createRequire(createRequire(import.meta.url).resolve('mssql'))('tedious') as { Connection: new (config: unknown) => { getInitialSql(): string; close(): void } };
 const dsn = (text: string) => parseDsn(text) as MssqlDsn;
@@ -199,5 +202,51 @@ describe('statement text', () => {
     expect(MAX_ROWS_PER_STATEMENT).toBeLessThan(5000);
     // A page of customers (24 columns) is one VALUES statement up to 83 rows, beyond that one bulk load.
     expect(rowsPerValuesStatement(24)).toBe(83);
+  });
+});
+
+describe('check-config on a SQL Server web database', () => {
+  it('warns (without failing) when READ_COMMITTED_SNAPSHOT is off, and says what to run', () => {
+    const off = { item: 'Web database concurrency', ...concurrencyItem('mssql', false, 'WebStore') };
+    expect(off).toMatchObject({ ok: true, warning: true });
+    expect(formatCheckItem(off)).toBe(
+      "WARN  Web database concurrency: READ_COMMITTED_SNAPSHOT is off for WebStore: the store's pages wait while a Send All writes the rows they read; an administrator can run ALTER DATABASE [WebStore] SET READ_COMMITTED_SNAPSHOT ON (see the README, Connections)",
+    );
+    expect(concurrencyItem('mssql', true, 'WebStore')).toEqual({ ok: true, message: "READ_COMMITTED_SNAPSHOT is on for WebStore: the store's readers never wait for the integrator's writes" });
+    expect(concurrencyItem('mssql', null, 'WebStore')).toMatchObject({ ok: true, warning: true });
+    expect(formatCheckItem({ item: 'Web database concurrency', ...concurrencyItem('sqlite', null, '') })).toMatch(/^PASS  /);
+  });
+});
+
+describe('customer conversions on SQL Server', () => {
+  it('move a customer in statements of at most 4,000 rows, so no statement escalates to a table lock', async () => {
+    const tables = codeTables();
+    const statements = tables.find((t) => t.table === 'StatementLine')!;
+    expect(renameStatements('mssql', statements).move).toBe(`UPDATE TOP (${RENAME_ROWS_PER_STATEMENT}) [StatementLine] SET [CustomerCode] = @newCode WHERE [CustomerCode] = @oldCode`);
+    expect(renameStatements('sqlite', statements).move).toBe('UPDATE [StatementLine] SET [CustomerCode] = @newCode WHERE [CustomerCode] = @oldCode');
+    expect(renameStatements('mssql', statements).drop).toMatch(/^DELETE TOP \(4000\) FROM \[StatementLine\] WHERE/);
+    // A customer with 9,123 statement lines: three statements, each under the escalation threshold.
+    const sent: string[] = [];
+    const left = new Map([['StatementLine', 9123]]);
+    const db = {
+      kind: 'mssql',
+      async get() {
+        return {};
+      },
+      async all() {
+        return [];
+      },
+      async run(sqlText: string) {
+        sent.push(sqlText);
+        const table = /^UPDATE (?:TOP \(\d+\) )?\[(\w+)\]/.exec(sqlText)?.[1] ?? '';
+        const n = Math.min(left.get(table) ?? 0, RENAME_ROWS_PER_STATEMENT);
+        left.set(table, (left.get(table) ?? 0) - n);
+        return { changes: n };
+      },
+    } as unknown as Db;
+    const r = await renameCustomerCode(db, tables, 'OLD', 'NEW', new Set());
+    expect(r.moved.StatementLine).toBe(9123);
+    expect(sent.filter((s) => s.includes('[StatementLine]'))).toHaveLength(3);
+    expect(sent.every((s) => !s.startsWith('UPDATE ') || s.startsWith(`UPDATE TOP (${RENAME_ROWS_PER_STATEMENT})`))).toBe(true);
   });
 });
