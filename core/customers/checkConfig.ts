@@ -66,7 +66,7 @@ export function concurrencyItem(kind: 'sqlite' | 'mssql', readCommittedSnapshot:
   };
 }
 
-async function readCommittedSnapshot(db: Db): Promise<{ on: boolean | null; database: string }> {
+export async function readCommittedSnapshot(db: Db): Promise<{ on: boolean | null; database: string }> {
   try {
     const r = await db.get<{ on: number | boolean; name: string }>(`SELECT [is_read_committed_snapshot_on] AS [on], [name] FROM sys.databases WHERE [database_id] = DB_ID()`);
     return r ? { on: Boolean(Number(r.on)), database: r.name } : { on: null, database: db.description };
