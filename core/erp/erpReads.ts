@@ -12,11 +12,13 @@ export function erpValue(v: unknown): unknown {
   return v;
 }
 
-/** One ERP row as the integrator uses it (a new object; the driver's row is left alone). */
+/** One ERP row as the integrator uses it. In place: the drivers hand out a fresh object per row. */
 export function erpRow<T = Row>(row: Row): T {
-  const out: Row = {};
-  for (const k in row) out[k] = erpValue(row[k]);
-  return out as T;
+  for (const k in row) {
+    const v = row[k];
+    if (typeof v === 'string' ? v.endsWith(' ') : v instanceof Date) row[k] = erpValue(v);
+  }
+  return row as T;
 }
 
 const READS = Symbol('erpReads');
