@@ -62,16 +62,21 @@ export async function nextValue(webDb: Db, t: NumberingTemplate): Promise<number
  * Returns the first value of the block.
  */
 async function claim(webDb: Db, t: NumberingTemplate, n: number): Promise<number> {
-  // The row first, if missing (MERGE ... HOLDLOCK / ON CONFLICT DO NOTHING: two first uses cannot both insert).
-  await webDb.upsert('NumberingSequence', ['Name'], [{ Name: t.template, NextValue: 1 }], { insertOnly: ['NextValue'] });
   const set = `SET [NextValue] = [NextValue] + @n`;
   const where = `WHERE [Name] = @name`;
-  const row = await webDb.get<{ NextValue: number }>(
-    webDb.kind === 'sqlite'
-      ? `UPDATE [NumberingSequence] ${set} ${where} RETURNING [NextValue]`
-      : `UPDATE [NumberingSequence] ${set} OUTPUT INSERTED.[NextValue] ${where}`,
-    { n, name: t.template },
-  );
+  const advance = () =>
+    webDb.get<{ NextValue: number }>(
+      webDb.kind === 'sqlite' ? `UPDATE [NumberingSequence] ${set} ${where} RETURNING [NextValue]` : `UPDATE [NumberingSequence] ${set} OUTPUT INSERTED.[NextValue] ${where}`,
+      { n, name: t.template },
+    );
+  // The UPDATE first: it takes the row's lock for writing at once, so a second session waits for this one
+  // rather than both reading it and then deadlocking on the write. The row is created on first use only
+  // (MERGE ... HOLDLOCK / ON CONFLICT DO NOTHING: two first uses cannot both insert it).
+  let row = await advance();
+  if (!row) {
+    await webDb.upsert('NumberingSequence', ['Name'], [{ Name: t.template, NextValue: 1 }], { insertOnly: ['NextValue'] });
+    row = await advance();
+  }
   if (!row) throw new Error(`numbering sequence ${t.template} could not be advanced`);
   return Number(row.NextValue) - n;
 }
