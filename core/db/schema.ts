@@ -320,14 +320,17 @@ export async function checkMigratable(db: Db, migrations: readonly Migration[]):
 
 /**
  * Creates every table (and index) of a list that is missing; an existing one (checked by checkMigratable) gets
- * the declared columns it lacks. The body of a "create schema" migration.
+ * the declared columns it lacks. The body of a "create schema" migration. Returns the columns added to
+ * existing tables, by table.
  */
-export async function createOrAdoptTables(db: Db, tables: readonly TableDef[]): Promise<void> {
+export async function createOrAdoptTables(db: Db, tables: readonly TableDef[]): Promise<Map<string, string[]>> {
   const existing = new Set((await db.tables()).map((t) => t.toLowerCase()));
+  const added = new Map<string, string[]>();
   for (const t of tables) {
     if (existing.has(t.name.toLowerCase())) {
-      for (const c of t.columns) if (addable(t, c)) await addColumnIfMissing(db, t, c.name);
+      for (const c of t.columns) if (addable(t, c) && (await addColumnIfMissing(db, t, c.name))) added.set(t.name, [...(added.get(t.name) ?? []), c.name]);
       for (const ix of t.indexes ?? []) await db.exec(createIndexSql(db.kind, t.name, ix));
     } else for (const s of createTableSql(db.kind, t)) await db.exec(s);
   }
+  return added;
 }

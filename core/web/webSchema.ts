@@ -184,9 +184,18 @@ export function customerCodeColumns(tables: readonly TableDef[] = WEB_TABLES): A
  * 20-29 conversions, 30-39 pricing, 40-49 web accounts/CRM, 50-59 the running integrator, 80-89 SQL Server.
  */
 export const WEB_MIGRATIONS: Migration[] = [
-  // On a database the web store already uses, its tables are adopted (the integrator's own columns added) when
-  // their shape fits; checkMigratable refuses the database otherwise.
-  { version: 1, description: 'web schema', up: (db) => createOrAdoptTables(db, WEB_TABLES), tables: WEB_TABLES },
+  {
+    version: 1,
+    description: 'web schema',
+    tables: WEB_TABLES,
+    // On a database the web store already uses, its tables are adopted (the integrator's own columns added) when
+    // their shape fits; checkMigratable refuses the database otherwise. The customers already there are the
+    // store's: none was written from the ERP, so none is the ERP's to disable when it is not in the ERP.
+    up: async (db) => {
+      const added = await createOrAdoptTables(db, WEB_TABLES);
+      if (added.get('Customer')?.includes('Source')) await db.run(`UPDATE [Customer] SET [Source] = 'WEB'`);
+    },
+  },
   {
     version: 40,
     description: 'web accounts: Customer.ErpCode, Customer.WebCode (indexed), SalesOrder.Email',

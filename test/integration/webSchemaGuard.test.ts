@@ -126,7 +126,8 @@ describe('a database the integrator may migrate', () => {
     try {
       await migrate(db, WEB_MIGRATIONS);
       for (const t of WEB_TABLES) expect(await db.columns(t.name), t.name).toEqual(expect.arrayContaining(t.columns.map((c) => c.name)));
-      expect(await db.get(`SELECT [CustomerCode], [Name], [ActiveStatus], [DisabledByAdmin] FROM [Customer]`)).toEqual({ CustomerCode: 'B2C-9', Name: 'Shopper', ActiveStatus: 'Active', DisabledByAdmin: 0 });
+      // The store's own customer stays the store's.
+      expect(await db.get(`SELECT [CustomerCode], [Name], [ActiveStatus], [Source], [DisabledByAdmin] FROM [Customer]`)).toEqual({ CustomerCode: 'B2C-9', Name: 'Shopper', ActiveStatus: 'Active', Source: 'WEB', DisabledByAdmin: 0 });
       expect(await db.tables()).toContain('StoreBanner');
     } finally {
       await db.close();
@@ -139,6 +140,8 @@ describe('a database the integrator may migrate', () => {
       const out = await runEvent('customer-master', { all: true }, { erpDb: erp, webDb: web, settings: {}, logger: silentLogger });
       expect(out.status, out.error).toBe('Succeeded');
       expect(out.summary.written).toBe(31);
+      expect(out.summary.details).toMatchObject({ disabledRemoved: 0 });
+      expect(await web.get(`SELECT [IsDisabled] FROM [Customer] WHERE [CustomerCode] = 'B2C-9'`)).toEqual({ IsDisabled: 0 });
     } finally {
       await erp.close();
       await web.close();
