@@ -33,7 +33,7 @@ export const SESSION_SQL = ['set xact_abort on', 'set deadlock_priority low'] as
 const MERGE_REFS: UpsertRefs = { target: (c) => `t.${q(c)}`, source: (c) => `s.${q(c)}` };
 
 const NETWORK_CODES = new Set(['ESOCKET', 'ECONNCLOSED', 'ETIMEOUT', 'ECONNRESET', 'EINSTLOOKUP', 'ENOTOPEN', 'ECONNREFUSED', 'ENOCONN']);
-/** Login errors SQL Server itself calls transient (a database starting, a failover): tedious marks them. */
+/** A TLS failure because this machine does not trust the server's certificate (Node's messages and codes for it). */
 const CERTIFICATE = /self[- ]signed certificate|unable to verify the first certificate|unable to get local issuer certificate|certificate has expired|does not match certificate's altnames|certificate is not yet valid|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|ERR_TLS_CERT_ALTNAME_INVALID/i;
 
 /** A transaction that lost a deadlock (1205) or timed out waiting for a lock (1222): worth running again. */
@@ -69,6 +69,7 @@ export function connectFailure(err: unknown, dsn: MssqlDsn): Error {
   const code = links.find((e) => e.code)?.code;
   const message = hide(links[0]?.message ?? String(err), dsn.password);
   const where = `mssql ${mssqlWhere(dsn)}`;
+  // A login SQL Server itself calls transient (a database starting, a failover) is marked so by tedious.
   if (code === 'ELOGIN' && !links.some((e) => e.isTransient)) {
     const who = dsn.domain ? `the Windows login ${dsn.domain}\\${dsn.user}` : `the login ${dsn.user || '(none)'}`;
     return new FatalError(`cannot log in to ${where}: ${message} Check ${who} and its password in the DSN.`, { cause: err });
