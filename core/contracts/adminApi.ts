@@ -153,7 +153,8 @@ export const PriceAnswerSchema = z.object({
 export type PriceAnswer = z.infer<typeof PriceAnswerSchema>;
 export const TestPricingResponseSchema = PriceAnswerSchema.extend({ tookMs: z.number() });
 
-export const CheckItemSchema = z.object({ item: z.string(), ok: z.boolean(), message: z.string() });
+/** One configuration check; `warning`: it passes, but something is worth an administrator's attention. */
+export const CheckItemSchema = z.object({ item: z.string(), ok: z.boolean(), message: z.string(), warning: z.boolean().optional() });
 export const CheckConfigResponseSchema = z.object({ ok: z.boolean(), items: z.array(CheckItemSchema) });
 
 export const LogLineSchema = z.object({ time: z.string().nullable(), level: z.string(), msg: z.string(), event: z.string().nullable().optional() });

@@ -4,7 +4,7 @@ import type { Db } from '../db/db.js';
 import type { LoadedSettings } from '../settings/settingsFile.js';
 import { openDb } from '../db/openDb.js';
 import { redactDsn } from '../db/dsn.js';
-import { schemaStatus } from '../db/schema.js';
+import { checkMigratable, schemaStatus } from '../db/schema.js';
 import { WEB_MIGRATIONS, WEB_TABLES } from '../web/webSchema.js';
 import { ERP_TABLES } from '../erp/erpSchema.js';
 import { parseInclusionFilter } from '../erp/inclusionFilter.js';
@@ -17,7 +17,7 @@ import { userMessage } from '../errors.js';
 import { editableFields } from './webEdits.js';
 import { exhaustedMessage, formatCode, nextValue, parseTemplate, templateProblem } from './numbering.js';
 
-export type CheckItem = { item: string; ok: boolean; message: string };
+export type CheckItem = { item: string; ok: boolean; message: string; warning?: boolean };
 export type CheckConfigResult = z.infer<typeof CheckConfigResponseSchema>;
 
 export const CHECK_ITEMS = [
@@ -32,6 +32,7 @@ export const CHECK_ITEMS = [
   'Customer field mappings',
   'Web editable fields',
   'Web accounts by email',
+  'Web database concurrency',
 ] as const;
 
 /** The events that move customers, both ways (seed 003: the Customer entity must be active). */
@@ -46,6 +47,32 @@ async function tryOpen(dsn: string, dir: string): Promise<{ db?: Db; error?: str
     return { db };
   } catch (err) {
     return { error: userMessage(err) };
+  }
+}
+
+/**
+ * Whether the web store's readers wait for the integrator's writes. On SQL Server without READ_COMMITTED_SNAPSHOT
+ * a shopper's read of a customer waits while a Send All page holding that customer's row is being written (and
+ * the other way round); with it on, readers see the last committed row and never wait. A warning, not a failure:
+ * the integration works either way, the store is just slower during big runs.
+ */
+export function concurrencyItem(kind: 'sqlite' | 'mssql', readCommittedSnapshot: boolean | null, database: string): Omit<CheckItem, 'item'> {
+  if (kind === 'sqlite') return { ok: true, message: 'SQLite in WAL mode: readers never wait for the integrator\'s writes' };
+  if (readCommittedSnapshot === null) return { ok: true, warning: true, message: `could not read READ_COMMITTED_SNAPSHOT of ${database} (no VIEW DATABASE STATE?); see the README, Connections` };
+  if (readCommittedSnapshot) return { ok: true, message: `READ_COMMITTED_SNAPSHOT is on for ${database}: the store's readers never wait for the integrator's writes` };
+  return {
+    ok: true,
+    warning: true,
+    message: `READ_COMMITTED_SNAPSHOT is off for ${database}: the store's pages wait while a Send All writes the rows they read; an administrator can run ALTER DATABASE [${database}] SET READ_COMMITTED_SNAPSHOT ON (see the README, Connections)`,
+  };
+}
+
+export async function readCommittedSnapshot(db: Db): Promise<{ on: boolean | null; database: string }> {
+  try {
+    const r = await db.get<{ on: number | boolean; name: string }>(`SELECT [is_read_committed_snapshot_on] AS [on], [name] FROM sys.databases WHERE [database_id] = DB_ID()`);
+    return r ? { on: Boolean(Number(r.on)), database: r.name } : { on: null, database: db.description };
+  } catch {
+    return { on: null, database: db.description };
   }
 }
 
@@ -80,7 +107,10 @@ export async function runConfigCheck(settings: LoadedSettings): Promise<CheckCon
       const { applied, missing } = await schemaStatus(web.db, WEB_MIGRATIONS);
       const tables = new Set((await web.db.tables()).map((t) => t.toLowerCase()));
       const absent = WEB_TABLES.map((t) => t.name).filter((t) => !tables.has(t.toLowerCase()));
-      if (missing.length || absent.length) {
+      // A database the integrator would refuse to migrate says so, rather than "start the integrator once".
+      const refused = missing.length ? await checkMigratable(web.db, WEB_MIGRATIONS).then(() => null, (err: unknown) => userMessage(err)) : null;
+      if (refused) add('Web schema', false, `${refused.replace(/; point the DSN at .*$/, '')}; point ${label('webDsn')} at the web store's database or at a new one`);
+      else if (missing.length || absent.length) {
         const why = missing.length ? `migration${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not applied` : `table${absent.length > 1 ? 's' : ''} ${absent.join(', ')} missing`;
         add('Web schema', false, `${why}; start the integrator once (integrator run): it migrates the web database`);
       } else {
@@ -161,6 +191,11 @@ export async function runConfigCheck(settings: LoadedSettings): Promise<CheckCon
       const waiting = n === 0 ? 'no web account waits' : `${n} web account${n === 1 ? ' waits' : 's wait'} for an admin to link ${n === 1 ? 'it' : 'each'} to the matching debtor or create a new one (Customers tab)`;
       add('Web accounts by email', true, offer ? `matches offered (${label('offerDebtorMatchesByEmail')}): ${waiting}` : `never linked by email: every web account gets a new debtor${n ? `; ${waiting}` : ''}`);
     }
+    if (!web.db) add('Web database concurrency', false, 'not checked: the web database is not reachable');
+    else {
+      const rcsi = web.db.kind === 'mssql' ? await readCommittedSnapshot(web.db) : { on: null, database: '' };
+      items.push({ item: 'Web database concurrency', ...concurrencyItem(web.db.kind, rcsi.on, rcsi.database) });
+    }
   } finally {
     await erp.db?.close().catch(() => undefined);
     await web.db?.close().catch(() => undefined);
@@ -170,5 +205,5 @@ export async function runConfigCheck(settings: LoadedSettings): Promise<CheckCon
 
 /** One line per item, as the CLI prints it. */
 export function formatCheckItem(i: CheckItem): string {
-  return `${i.ok ? 'PASS' : 'FAIL'}  ${i.item}: ${i.message}`;
+  return `${i.ok ? (i.warning ? 'WARN' : 'PASS') : 'FAIL'}  ${i.item}: ${i.message}`;
 }

@@ -56,10 +56,37 @@ export async function nextValue(webDb: Db, t: NumberingTemplate): Promise<number
 }
 
 /**
- * Hands out up to `count` codes. Values whose code is already taken (`taken` answers for a batch of candidate
- * codes, e.g. codes already in the ERP or on the web) are skipped and consumed, never handed out. The new next
- * value is written in `webDb` (pass the transaction that also records the codes on the customers, so a crash
- * loses neither). Returns fewer codes than asked only when the sequence ran out (`exhausted`).
+ * Claims the next `n` values of a template in one statement that both reads and advances the sequence, so two
+ * allocations never get the same value whatever the isolation of the caller's transaction (under SQL Server's
+ * READ COMMITTED a SELECT followed by an UPDATE lets a second session read the same value in between).
+ * Returns the first value of the block.
+ */
+async function claim(webDb: Db, t: NumberingTemplate, n: number): Promise<number> {
+  const set = `SET [NextValue] = [NextValue] + @n`;
+  const where = `WHERE [Name] = @name`;
+  const advance = () =>
+    webDb.get<{ NextValue: number }>(
+      webDb.kind === 'sqlite' ? `UPDATE [NumberingSequence] ${set} ${where} RETURNING [NextValue]` : `UPDATE [NumberingSequence] ${set} OUTPUT INSERTED.[NextValue] ${where}`,
+      { n, name: t.template },
+    );
+  // The UPDATE first: it takes the row's lock for writing at once, so a second session waits for this one
+  // rather than both reading it and then deadlocking on the write. The row is created on first use only
+  // (MERGE ... HOLDLOCK / ON CONFLICT DO NOTHING: two first uses cannot both insert it).
+  let row = await advance();
+  if (!row) {
+    await webDb.upsert('NumberingSequence', ['Name'], [{ Name: t.template, NextValue: 1 }], { insertOnly: ['NextValue'] });
+    row = await advance();
+  }
+  if (!row) throw new Error(`numbering sequence ${t.template} could not be advanced`);
+  return Number(row.NextValue) - n;
+}
+
+/**
+ * Hands out up to `count` codes. Values are claimed atomically (see claim); values whose code is already taken
+ * (`taken` answers for a batch of candidate codes, e.g. codes already in the ERP or on the web) are consumed,
+ * never handed out. Pass the transaction that also records the codes on the customers, so a crash loses
+ * neither: a rolled back claim gives its values back. Returns fewer codes than asked only when the sequence
+ * ran out (`exhausted`).
  */
 export async function allocateCodes(
   webDb: Db,
@@ -68,23 +95,18 @@ export async function allocateCodes(
   taken: (codes: string[]) => Promise<Set<string>>,
 ): Promise<{ codes: string[]; exhausted: boolean }> {
   const codes: string[] = [];
-  let next = await nextValue(webDb, t);
   let exhausted = false;
   while (codes.length < count) {
-    if (next > t.max) {
+    const want = count - codes.length;
+    const first = await claim(webDb, t, want);
+    const values = Array.from({ length: want }, (_, i) => first + i).filter((v) => v <= t.max);
+    const candidates = values.map((v) => formatCode(t, v));
+    const busy = candidates.length ? await taken(candidates) : new Set<string>();
+    for (const c of candidates) if (!busy.has(c)) codes.push(c);
+    if (values.length < want) {
       exhausted = true;
       break;
     }
-    const want = Math.min(count - codes.length + 10, t.max - next + 1);
-    const candidates = Array.from({ length: want }, (_, i) => formatCode(t, next + i));
-    const busy = await taken(candidates);
-    for (const c of candidates) {
-      next++;
-      if (busy.has(c)) continue;
-      codes.push(c);
-      if (codes.length === count) break;
-    }
   }
-  await webDb.upsert('NumberingSequence', ['Name'], [{ Name: t.template, NextValue: next }]);
   return { codes, exhausted };
 }

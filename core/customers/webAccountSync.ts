@@ -14,6 +14,8 @@ import { ERP_TABLES_BY_NAME } from '../erp/erpSchema.js';
 import { resolveCustomerMapping } from '../events/customerMapping.js';
 import { allocateCodes, exhaustedMessage, parseTemplate } from './numbering.js';
 import { inList } from './sqlLists.js';
+import { erpReads } from '../erp/erpReads.js';
+import { ADMIN_DISABLE_KEPT } from '../web/sqlWebStore.js';
 
 export interface WebAccountDeps {
   erpDb: Db;
@@ -56,7 +58,6 @@ interface WebCustomerRow {
   PriceCode: string | null;
   CreditLimit: number | null;
   ErpCode: string | null;
-  DisabledByAdmin: number;
   EmailMatchDecision: string | null;
 }
 
@@ -149,7 +150,9 @@ export async function sendWebAccounts(
   inWebTx?: (tx: Db, results: AccountResult[]) => Promise<void>,
   options: SendAccountsOptions = {},
 ): Promise<SendAccountsResult> {
-  const { erpDb, webDb, settings, logger } = deps;
+  const { webDb, settings, logger } = deps;
+  // The CRM approval calls this directly: ERP rows are read as every event reads them (no CHAR padding).
+  const erpDb = erpReads(deps.erpDb);
   const nowIso = deps.now().toISOString();
   if (!webCodes.length) return { results: [], waitingForConfirmation: [] };
   const template = parseTemplate(String(settings.customerNumberingSequence ?? ''));
@@ -159,7 +162,7 @@ export async function sendWebAccounts(
 
   const list = inList('w', webCodes);
   const customers = await webDb.all<WebCustomerRow>(
-    `SELECT [CustomerCode], [Name], [Email], [Phone], [RepCode], [PriceCode], [CreditLimit], [ErpCode], [DisabledByAdmin], [EmailMatchDecision]
+    `SELECT [CustomerCode], [Name], [Email], [Phone], [RepCode], [PriceCode], [CreditLimit], [ErpCode], [EmailMatchDecision]
        FROM [Customer] WHERE [Source] = 'WEB' AND [CustomerCode] IN (${list.sql}) ORDER BY [CustomerCode]`,
     list.params,
   );
@@ -171,10 +174,16 @@ export async function sendWebAccounts(
   const undecided = options.offerEmailMatches ? customers.filter((c) => !c.ErpCode && c.EmailMatchDecision !== 'New') : [];
   const matched = await debtorsByEmail(erpDb, undecided.map((c) => c.Email ?? ''), guest ? [guest] : []);
   const how = new Map<string, AccountResult['how']>();
-  for (const c of customers) if (c.ErpCode && c.EmailMatchDecision === 'Link') how.set(c.CustomerCode, 'linked');
   const waiting: string[] = [];
   let exhausted: SendAccountsResult['exhausted'];
+  const recordedBefore = new Map(customers.map((c) => [c.CustomerCode, c.ErpCode]));
   await webDb.transaction(async (tx) => {
+    // Each run of this transaction starts from what was read before it (a deadlock victim is run again).
+    for (const c of customers) c.ErpCode = recordedBefore.get(c.CustomerCode) ?? null;
+    how.clear();
+    for (const c of customers) if (c.ErpCode && c.EmailMatchDecision === 'Link') how.set(c.CustomerCode, 'linked');
+    waiting.length = 0;
+    exhausted = undefined;
     // Re-read inside the transaction: a concurrent approval of the same customer may have recorded a code since.
     const recorded = await tx.all<{ CustomerCode: string; ErpCode: string }>(
       `SELECT [CustomerCode], [ErpCode] FROM [Customer] WHERE [ErpCode] IS NOT NULL AND [CustomerCode] IN (${list.sql})`,
@@ -283,8 +292,10 @@ export async function sendWebAccounts(
       if (!d || alreadyOnWeb.has(c.ErpCode!)) continue;
       const row: Row = { CustomerCode: c.ErpCode! };
       for (const [web, erp] of Object.entries(mapping)) row[web] = d[erp] ?? null;
+      // The ERP's verdict; the write adds an admin's disable as the row holds it then (one may have landed
+      // while the debtor was being created).
       const status = String(d.dr_status ?? '');
-      row.IsDisabled = status === 'H' || status === 'C' || c.DisabledByAdmin ? 1 : 0;
+      row.IsDisabled = status === 'H' || status === 'C' ? 1 : 0;
       row.PendingErpPush = 0;
       if (how.get(c.CustomerCode) === 'linked') {
         // A debtor of the ERP's own, not yet on the web: it arrives as Customer Master would bring it (its Site,
@@ -294,7 +305,7 @@ export async function sendWebAccounts(
       }
       rows.push(row);
     }
-    if (rows.length) await tx.upsert('Customer', ['CustomerCode'], rows);
+    if (rows.length) await tx.upsert('Customer', ['CustomerCode'], rows, { updateAs: ADMIN_DISABLE_KEPT });
     if (inWebTx) await inWebTx(tx, results);
     logger.debug({ moved }, 'web rows moved to ERP codes');
   });

@@ -11,11 +11,22 @@ export interface RunResult {
   changes: number;
 }
 
+/** How an update expression names the stored row's columns and the new values. */
+export interface UpsertRefs {
+  target(column: string): string;
+  source(column: string): string;
+}
+
 export interface UpsertOptions {
   /** Columns to write; default: the keys of the first row. */
   columns?: readonly string[];
   /** Columns left alone when the row exists (written only on insert). */
   insertOnly?: readonly string[];
+  /**
+   * Columns whose new value, when the row exists, is an SQL expression of the stored row and the new values,
+   * evaluated by the write itself: what another session committed a moment before is taken into account.
+   */
+  updateAs?: Readonly<Record<string, (ref: UpsertRefs) => string>>;
 }
 
 export interface Db {
@@ -40,9 +51,12 @@ export interface Db {
   insertMany(table: string, rows: readonly Row[], columns?: readonly string[]): Promise<number>;
   /** `SELECT ${top} ... ${tail}`: the dialect's way of limiting rows. */
   limit(n: number): { top: string; tail: string };
-  /** Names of the tables that exist. */
+  /**
+   * Names of the tables a query can name unqualified: tables and views (SQL Server: also synonyms; in the
+   * login's default schema or dbo, as SQL Server resolves names).
+   */
   tables(): Promise<string[]>;
-  /** Column names of a table (empty when it does not exist). */
+  /** Column names of a table, view or synonym as a query sees it (empty when there is none). */
   columns(table: string): Promise<string[]>;
   close(): Promise<void>;
 }

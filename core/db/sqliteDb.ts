@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Db, Params, Row, RunResult, UpsertOptions } from './db.js';
+import type { Db, Params, Row, RunResult, UpsertOptions, UpsertRefs } from './db.js';
 import { q } from './db.js';
 import { RetryableError, FatalError } from '../errors.js';
 
@@ -145,6 +145,7 @@ export class SqliteDb implements Db {
     if (onDisk && !options.create && !fs.existsSync(path)) {
       throw new RetryableError(`database file not found: ${path}`);
     }
+    if (onDisk) refuseForeignFile(path);
     // Connections to a file that was here before go first, so they never share -wal and -shm with this one.
     if (onDisk) retireStale(path, identityOf(path));
     try {
@@ -265,10 +266,12 @@ export class SqliteDb implements Db {
     const columns = options.columns ?? Object.keys(rows[0]);
     const insertOnly = new Set(options.insertOnly ?? []);
     const updates = columns.filter((c) => !keys.includes(c) && !insertOnly.has(c));
+    const refs: UpsertRefs = { target: (c) => `${q(table)}.${q(c)}`, source: (c) => `excluded.${q(c)}` };
+    const set = (c: string) => `${q(c)} = ${options.updateAs?.[c]?.(refs) ?? `excluded.${q(c)}`}`;
     const sql =
       `INSERT INTO ${q(table)} (${columns.map(q).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ` +
       `ON CONFLICT (${keys.map(q).join(', ')}) DO ` +
-      (updates.length ? `UPDATE SET ${updates.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}` : 'NOTHING');
+      (updates.length ? `UPDATE SET ${updates.map(set).join(', ')}` : 'NOTHING');
     return this.writeRows(sql, columns, rows);
   }
 
@@ -419,8 +422,9 @@ export class SqliteDb implements Db {
     return { top: '', tail: `LIMIT ${Math.max(0, Math.floor(n))}` };
   }
 
+  /** Tables and views: an ERP may offer its tables as views. */
   private tablesSync(): string[] {
-    return (this.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
+    return (this.db.prepare(`SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
   }
   private columnsSync(tableName: string): string[] {
     return (this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(tableName) as { name: string }[]).map((r) => r.name);
@@ -441,6 +445,34 @@ export class SqliteDb implements Db {
     } finally {
       release();
     }
+  }
+}
+
+const SQLITE_HEADER = Buffer.from('SQLite format 3\u0000', 'latin1');
+
+/**
+ * An existing file that is not a SQLite database is refused before SQLite opens it: SQLite would take an empty
+ * file for a new database and write one into it (a log file named as the DSN by mistake would be overwritten).
+ */
+function refuseForeignFile(file: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return; // Missing (created on open when allowed) or unreadable: SQLite says why.
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const head = Buffer.alloc(Math.min(size, 512));
+    fs.readSync(fd, head, 0, head.length, 0);
+    const where = 'point the DSN at a SQLite database file, or at a path where none exists yet';
+    if (size === 0) throw new FatalError(`${file} is an empty (0-byte) file, not a SQLite database; ${where}`);
+    if (!head.subarray(0, SQLITE_HEADER.length).equals(SQLITE_HEADER)) {
+      const text = head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b !== 127));
+      throw new FatalError(`${file} is not a SQLite database (a ${size}-byte ${text ? 'text' : 'binary'} file); ${where}`);
+    }
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -1,5 +1,6 @@
 // The ErpSource port: what the events read from the ERP. Reads are keyset pages (never the whole table),
-// so memory stays flat however many debtors the ERP holds and no connection stays busy between pages.
+// so memory stays flat however many debtors the ERP holds and no connection stays busy between pages. A page
+// is ordered by the ERP's own collation; wherever the ERP is compared with the web, it is asked for exact keys.
 import type { FilterCondition } from './inclusionFilter.js';
 
 export interface ErpAddress {
@@ -75,14 +76,14 @@ export interface ErpSource {
   debtorFingerprints(query: DebtorPageQuery): Promise<DebtorFingerprint[]>;
   /** These debtors (raw accountcodes), with their addresses and fingerprints, in accountcode order. */
   debtorsByCodes(codes: readonly string[], columns: readonly string[]): Promise<ErpDebtor[]>;
-  /** Which of the accountcodes in [first, last] exist (unfiltered). */
-  debtorCodesBetween(first: string, last: string): Promise<Set<string>>;
+  /** Which of these accountcodes exist (unfiltered), asked by exactly these keys. */
+  existingDebtorCodes(codes: readonly string[]): Promise<Set<string>>;
   /** Orders (with lines) of these customers dated on/after `since` (null: any date). */
   ordersOfCustomers(codes: readonly string[], since: string | null): Promise<ErpOrder[]>;
   /** Orders (with lines) after `after` in order-number order, dated on/after `since`. */
   orderPage(after: string | null, limit: number, since: string | null): Promise<ErpOrder[]>;
-  /** Which of the order numbers in [first, last] exist. */
-  orderNumbersBetween(first: string, last: string): Promise<Set<string>>;
+  /** Which of these order numbers exist, asked by exactly these keys. */
+  existingOrderNumbers(orderNos: readonly string[]): Promise<Set<string>>;
   /** deb_trans rows of these customers. */
   transOfCustomers(codes: readonly string[]): Promise<ErpTrans[]>;
   /** deb_trans rows after (accountcode, trans_ref) in key order. */

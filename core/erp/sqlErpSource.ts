@@ -1,9 +1,13 @@
-// ErpSource over the PRONTO-shaped tables through the Db port: one SQL text for SQLite and SQL Server.
+// ErpSource over the PRONTO-shaped tables through the Db port: one SQL text for SQLite and SQL Server. Rows are
+// read through erpReads (codes without CHAR padding, dates as ISO text); pages are keyset pages in the ERP's own
+// collation, and whatever belongs to a page (its addresses, its lines) is read by the page's exact keys.
 import type { Db, Params, Row } from '../db/db.js';
 import { q } from '../db/db.js';
 import type { DebtorFingerprint, DebtorPageQuery, ErpAddress, ErpDebtor, ErpOrder, ErpOrderLine, ErpSource, ErpTrans } from './erpSource.js';
 import type { FilterCondition } from './inclusionFilter.js';
 import { filterToSql } from './inclusionFilter.js';
+import { erpReads } from './erpReads.js';
+import { isDateColumn } from '../db/schema.js';
 
 /** SQL Server takes at most 2,100 parameters per statement: IN lists are sent in chunks well below that. */
 export const IN_CHUNK = 500;
@@ -29,12 +33,14 @@ const TRANS_COLUMNS = ['accountcode', 'trans_ref', 'trans_date', 'trans_type', '
 
 type AddressRow = ErpAddress & { accountcode: string; fp: string };
 
-const trimCode = (v: unknown): string => String(v ?? '').trim();
-
 export class SqlErpSource implements ErpSource {
   private columnsCache?: string[];
+  private orderDateIsDate?: Promise<boolean>;
+  private readonly db: Db;
 
-  constructor(private readonly db: Db) {}
+  constructor(db: Db) {
+    this.db = erpReads(db);
+  }
 
   async debtorColumns(): Promise<string[]> {
     return (this.columnsCache ??= await this.db.columns('deb_master'));
@@ -104,11 +110,13 @@ export class SqlErpSource implements ErpSource {
       { ...f.params, after: query.after ?? undefined },
     );
     if (!rows.length) return [];
-    // One range read for the page's addresses: the primary key (accountcode, na_type) serves it.
-    const addresses = await this.db.all<AddressRow>(
-      `${SqlErpSource.selectAddresses} WHERE a.[accountcode] >= @first AND a.[accountcode] <= @last ORDER BY a.[accountcode], a.[na_type]`,
-      { first: String(rows[0].accountcode), last: String(rows[rows.length - 1].accountcode) },
-    );
+    // The page's addresses by its exact codes, not by the range between its first and last: the address table's
+    // accountcode may sort under another collation than deb_master's (a range would miss some).
+    const addresses: AddressRow[] = [];
+    for (const part of chunks(rows.map((r) => String(r.accountcode)))) {
+      const inl = inList(part, 'c');
+      addresses.push(...(await this.db.all<AddressRow>(`${SqlErpSource.selectAddresses} WHERE a.[accountcode] IN (${inl.sql}) ORDER BY a.[accountcode], a.[na_type]`, inl.params)));
+    }
     return this.assemble(rows, addresses);
   }
 
@@ -148,9 +156,17 @@ export class SqlErpSource implements ErpSource {
     });
   }
 
-  async debtorCodesBetween(first: string, last: string): Promise<Set<string>> {
-    const rows = await this.db.all<{ accountcode: string }>(`SELECT [accountcode] FROM [deb_master] WHERE [accountcode] >= @first AND [accountcode] <= @last`, { first, last });
-    return new Set(rows.map((r) => trimCode(r.accountcode)));
+  private async existing(table: string, column: string, keys: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const part of chunks(keys)) {
+      const inl = inList(part, 'k');
+      for (const r of await this.db.all<{ k: string }>(`SELECT ${q(column)} AS [k] FROM ${q(table)} WHERE ${q(column)} IN (${inl.sql})`, inl.params)) out.add(String(r.k));
+    }
+    return out;
+  }
+
+  existingDebtorCodes(codes: readonly string[]): Promise<Set<string>> {
+    return this.existing('deb_master', 'accountcode', codes);
   }
 
   private async withLines(headers: Row[]): Promise<ErpOrder[]> {
@@ -170,7 +186,7 @@ export class SqlErpSource implements ErpSource {
     }
     return headers.map((h) => ({
       so_order_no: String(h.so_order_no),
-      accountcode: trimCode(h.accountcode),
+      accountcode: String(h.accountcode),
       so_order_status: (h.so_order_status as string | null) ?? null,
       so_date_stamp: (h.so_date_stamp as string | null) ?? null,
       so_order_total: (h.so_order_total as number | null) ?? null,
@@ -178,13 +194,24 @@ export class SqlErpSource implements ErpSource {
     }));
   }
 
+  /**
+   * The archive date as so_date_stamp holds dates: a Date for a date column (never text SQL Server would read
+   * through the session's DATEFORMAT), the ISO text otherwise.
+   */
+  private async sinceValue(since: string | null): Promise<string | Date | undefined> {
+    if (since === null) return undefined;
+    this.orderDateIsDate ??= isDateColumn(this.db, 'sales_order', 'so_date_stamp');
+    return (await this.orderDateIsDate) ? new Date(since.length === 10 ? `${since}T00:00:00Z` : since) : since;
+  }
+
   async ordersOfCustomers(codes: readonly string[], since: string | null): Promise<ErpOrder[]> {
     const out: ErpOrder[] = [];
+    const sinceValue = await this.sinceValue(since);
     for (const part of chunks(codes)) {
       const inl = inList(part, 'c');
       const headers = await this.db.all<Row>(
         `SELECT ${ORDER_COLUMNS.map(q).join(', ')} FROM [sales_order] WHERE [accountcode] IN (${inl.sql}) ${since ? 'AND [so_date_stamp] >= @since' : ''} ORDER BY [so_order_no]`,
-        { ...inl.params, since: since ?? undefined },
+        { ...inl.params, since: sinceValue },
       );
       out.push(...(await this.withLines(headers)));
     }
@@ -195,14 +222,13 @@ export class SqlErpSource implements ErpSource {
     const lim = this.db.limit(limit);
     const headers = await this.db.all<Row>(
       `SELECT ${lim.top} ${ORDER_COLUMNS.map(q).join(', ')} FROM [sales_order] WHERE ${after === null ? '1=1' : '[so_order_no] > @after'} ${since ? 'AND [so_date_stamp] >= @since' : ''} ORDER BY [so_order_no] ${lim.tail}`,
-      { after: after ?? undefined, since: since ?? undefined },
+      { after: after ?? undefined, since: await this.sinceValue(since) },
     );
     return this.withLines(headers);
   }
 
-  async orderNumbersBetween(first: string, last: string): Promise<Set<string>> {
-    const rows = await this.db.all<{ so_order_no: string }>(`SELECT [so_order_no] FROM [sales_order] WHERE [so_order_no] >= @first AND [so_order_no] <= @last`, { first, last });
-    return new Set(rows.map((r) => String(r.so_order_no)));
+  existingOrderNumbers(orderNos: readonly string[]): Promise<Set<string>> {
+    return this.existing('sales_order', 'so_order_no', orderNos);
   }
 
   async transOfCustomers(codes: readonly string[]): Promise<ErpTrans[]> {
@@ -216,7 +242,7 @@ export class SqlErpSource implements ErpSource {
         )),
       );
     }
-    return out.map((t) => ({ ...t, accountcode: trimCode(t.accountcode) }));
+    return out;
   }
 
   async transPage(after: { accountcode: string; trans_ref: string } | null, limit: number): Promise<ErpTrans[]> {
@@ -226,6 +252,6 @@ export class SqlErpSource implements ErpSource {
       `SELECT ${lim.top} ${TRANS_COLUMNS.map(q).join(', ')} FROM [deb_trans] WHERE ${where} ORDER BY [accountcode], [trans_ref] ${lim.tail}`,
       { a: after?.accountcode, r: after?.trans_ref },
     );
-    return rows.map((t) => ({ ...t, accountcode: trimCode(t.accountcode) }));
+    return rows;
   }
 }

@@ -81,18 +81,16 @@ interface PageOptions {
 }
 
 async function writePage(web: WebStore, candidates: Candidate[], options: PageOptions): Promise<PageOutcome> {
-  const out: PageOutcome = { written: 0, skipped: 0, failures: [], webEditsOverwritten: [] };
-  // Send Changed hands over only the debtors whose fingerprint differed from the web's a moment ago, spread
-  // thinly over the code range: their states are read by code (a range would read every customer between).
-  // Either way they are checked again inside the transaction, which is what decides.
-  const sparse = !options.all;
-  if (!candidates.length && !options.checkpoint) return out;
-  await web.transaction(async (tx) => {
+  if (!candidates.length && !options.checkpoint) return { written: 0, skipped: 0, failures: [], webEditsOverwritten: [] };
+  // The outcome is built inside the transaction, afresh on each run of it (a deadlock victim is run again).
+  return web.transaction(async (tx) => {
+    const out: PageOutcome = { written: 0, skipped: 0, failures: [], webEditsOverwritten: [] };
     if (candidates.length) {
-      const first = candidates[0].code;
-      const last = candidates[candidates.length - 1].code;
-      const states = sparse ? await tx.customerStatesOf(candidates.map((c) => c.code)) : await tx.customerStates(first, last);
-      const toWrite: Array<{ m: MappedDebtor; disabledByAdmin: boolean }> = [];
+      // The web is asked for exactly the page's codes: the page is in the ERP's order, and a range of it taken
+      // on the web (another collation) would miss customers. Send Changed's candidates were compared with the
+      // web a moment ago; they are checked again here, inside the transaction, which is what decides.
+      const states = await tx.customerStatesOf(candidates.map((c) => c.code));
+      const toWrite: MappedDebtor[] = [];
       for (const c of candidates) {
         const st = states.get(c.code);
         // Unchanged since it was last written: nothing to map or write.
@@ -107,21 +105,23 @@ async function writePage(web: WebStore, candidates: Candidate[], options: PageOp
         }
         const m = r.value;
         if (st?.pendingErpPush) out.webEditsOverwritten.push(m.code);
-        toWrite.push({ m, disabledByAdmin: st?.disabledByAdmin ?? false });
+        toWrite.push(m);
       }
       if (toWrite.length) {
-        const existingTypes = sparse ? await tx.addressTypesOf(toWrite.map((w) => w.m.code)) : await tx.addressTypes(first, last);
+        const existingTypes = await tx.addressTypesOf(toWrite.map((m) => m.code));
         const customers: Row[] = [];
         const addresses: Row[] = [];
         const staleAddresses: Array<{ code: string; type: string }> = [];
-        for (const { m, disabledByAdmin } of toWrite) {
+        for (const m of toWrite) {
           // Object.assign and plain stores, not a spread with extra keys: V8 builds that spread some 15 times
           // slower, which cost more than the whole mapping on a Send All.
           const row: Row = Object.assign({}, m.customer);
           row.Site = options.site;
           row.Source = 'ERP';
           row.ActiveStatus = 'Inactive';
-          row.IsDisabled = isDisabled(m.customer.ErpStatus, disabledByAdmin) ? 1 : 0;
+          // The ERP's verdict; the write itself adds an admin's disable (read there, not here: under READ
+          // COMMITTED a Disable can commit between this page's read and its write).
+          row.IsDisabled = isDisabled(m.customer.ErpStatus, false) ? 1 : 0;
           row.ErpHash = m.hash;
           // The ERP is the data of record: its values replace a pending web edit.
           row.PendingErpPush = 0;
@@ -140,8 +140,8 @@ async function writePage(web: WebStore, candidates: Candidate[], options: PageOp
       }
     }
     if (options.checkpoint) await tx.setState(SEND_ALL_CHECKPOINT, JSON.stringify(options.checkpoint), options.now);
+    return out;
   });
-  return out;
 }
 
 /**
@@ -176,7 +176,7 @@ function disableRemoved(erp: ErpSource, web: WebStore, batchSize: number, now: s
   return sweepGone(
     {
       webKeys: (after, n) => web.erpCustomerCodes(after, n),
-      erpKeysBetween: (first, last) => erp.debtorCodesBetween(first, last),
+      erpKeysOf: (codes) => erp.existingDebtorCodes(codes),
       act: (gone) => web.disableRemoved(gone, now),
     },
     batchSize,
@@ -321,11 +321,12 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
       if (!prints.length) break;
       summary.read += prints.length;
       last = prints[prints.length - 1].accountcode;
-      // Only the hashes of ERP-sourced customers: a customer created on the web is never "unchanged".
-      const hashes = await web.erpHashes(String(prints[0].accountcode).trim(), String(last).trim());
+      // Only the hashes of ERP-sourced customers: a customer created on the web is never "unchanged". Asked by
+      // the page's codes, not by its range (the ERP's order is not the web's).
+      const hashes = await web.erpHashesOf(prints.map((p) => p.accountcode));
       const changed: string[] = [];
       for (const p of prints) {
-        const hash = hashes.get(String(p.accountcode).trim());
+        const hash = hashes.get(p.accountcode);
         if (hash !== undefined && hash === fingerprintOf(p.fingerprint, mapOptions)) summary.skipped++;
         else changed.push(p.accountcode);
       }

@@ -56,7 +56,7 @@ function removeGoneOrders(erp: ErpSource, web: WebStore, batchSize: number): Pro
   return sweepGone(
     {
       webKeys: (after, n) => web.erpOrderNumbers(after, n),
-      erpKeysBetween: (first, last) => erp.orderNumbersBetween(first, last),
+      erpKeysOf: (orderNos) => erp.existingOrderNumbers(orderNos),
       act: (gone) => web.transaction((tx) => tx.deleteOrders(gone)),
     },
     batchSize,

@@ -8,6 +8,7 @@ import { getEvent } from './registry.js';
 import type { RunCounts, RunOptions, RunSummary } from './types.js';
 import { emptySummary } from './types.js';
 import { FatalError, isRetryable, userMessage } from '../errors.js';
+import { erpReads } from '../erp/erpReads.js';
 
 export interface RunEventDeps {
   erpDb: Db;
@@ -129,7 +130,8 @@ export async function runEvent(name: EventName, options: Partial<RunOptions>, de
     if (!event) throw new FatalError(`event ${name} is not available in this edition`);
     summary = await event.run(
       {
-        erpDb: deps.erpDb,
+        // Every event reads ERP rows one way: codes without CHAR padding, dates as ISO text.
+        erpDb: erpReads(deps.erpDb),
         webDb: deps.webDb,
         settings: deps.settings,
         logger,

@@ -13,6 +13,7 @@ import { ERP_TABLES_BY_NAME } from '../erp/erpSchema.js';
 import { filterToSql, parseInclusionFilter } from '../erp/inclusionFilter.js';
 import { chunks, inList } from '../customers/sqlLists.js';
 import { FatalError } from '../errors.js';
+import { deleteByKeys } from '../db/keys.js';
 
 const DEB_COLUMNS = ERP_TABLES_BY_NAME.get('deb_master')!.columns.map((c) => c.name);
 const PAGE = 400;
@@ -65,12 +66,12 @@ export async function sendSpecialPrices(ctx: EventContext, options: RunOptions):
       .filter((r) => current.get(key(r.accountcode, r.stock_code)) !== Number(r.price))
       .map((r) => ({ CustomerCode: r.accountcode, ProductCode: r.stock_code, Source: 'ERP', Price: Number(r.price), UpdatedAt: at }));
     const gone = webRows.filter((r) => !wanted.has(key(r.CustomerCode, r.ProductCode)));
-    await webDb.transaction(async (tx) => {
-      written += await tx.upsert('PricingOverride', ['CustomerCode', 'ProductCode', 'Source'], upserts);
-      for (const g of gone) {
-        removed += (await tx.run(`DELETE FROM [PricingOverride] WHERE [Source] = 'ERP' AND [CustomerCode] = @c AND [ProductCode] = @p`, { c: g.CustomerCode, p: g.ProductCode })).changes;
-      }
-    });
+    const counts = await webDb.transaction(async (tx) => ({
+      written: await tx.upsert('PricingOverride', ['CustomerCode', 'ProductCode', 'Source'], upserts),
+      removed: await deleteByKeys(tx, 'PricingOverride', ['CustomerCode', 'ProductCode'], gone.map((g) => [g.CustomerCode, g.ProductCode]), `[Source] = 'ERP'`),
+    }));
+    written += counts.written;
+    removed += counts.removed;
     ctx.progress('special prices', seen.size, null);
     if (ctx.signal.aborted) return { read, written, details: { specialPricesWritten: written, specialPricesRemoved: removed, specialPricesIncomplete: true } };
   }

@@ -1,11 +1,13 @@
-// Send All's clean-up pass: pages through keys the web holds from the ERP (in key order) and acts on those the
-// ERP no longer has. One range read of the ERP per page, never a lookup per key.
+// Send All's clean-up pass: pages through keys the web holds from the ERP (in the web's own key order) and acts
+// on those the ERP no longer has. The ERP is asked about exactly the page's keys (an IN-list), never a range:
+// the two databases may order keys differently (a case-insensitive collation, hyphens under a SQL_* collation,
+// VARCHAR against NVARCHAR), and a range taken from one side's order misses keys on the other.
 
 export interface GoneSweep {
-  /** The next page of web keys after `after` (null: from the start), ascending. */
+  /** The next page of web keys after `after` (null: from the start), in the web database's order. */
   webKeys(after: string | null, limit: number): Promise<string[]>;
-  /** The ERP's keys between first and last, inclusive. */
-  erpKeysBetween(first: string, last: string): Promise<Set<string>>;
+  /** Which of these keys the ERP has (as the web spells them). */
+  erpKeysOf(keys: readonly string[]): Promise<Set<string>>;
   /** Acts on the keys gone from the ERP; returns how many rows it changed. */
   act(gone: string[]): Promise<number>;
 }
@@ -17,7 +19,7 @@ export async function sweepGone(sweep: GoneSweep, batchSize: number): Promise<nu
   for (;;) {
     const keys = await sweep.webKeys(after, batchSize);
     if (!keys.length) break;
-    const present = await sweep.erpKeysBetween(keys[0], keys[keys.length - 1]);
+    const present = await sweep.erpKeysOf(keys);
     const gone = keys.filter((k) => !present.has(k));
     if (gone.length) total += await sweep.act(gone);
     after = keys[keys.length - 1];

@@ -8,6 +8,7 @@ import { FatalError } from '../errors.js';
 import { sendWebAccounts, debtorsByEmail } from '../customers/webAccountSync.js';
 import { editableFields, type EditableField } from '../customers/webEdits.js';
 import { inList } from '../customers/sqlLists.js';
+import { isDateColumn } from '../db/schema.js';
 
 /** Kept under SQL Server's 2,100 parameters per statement. */
 const MAX_BATCH = 500;
@@ -213,13 +214,15 @@ async function sendOrders(ctx: EventContext, summary: RunSummary, details: Recor
         }
       }
 
-      // One ERP transaction: the pushed edits, then the orders and their lines.
+      // One ERP transaction: the pushed edits, then the orders and their lines. The change stamp goes as a date
+      // where the ERP holds dates as dates (SQL Server DATETIME), as ISO text where it holds text.
+      const changeStamp = plan.push.size && (await isDateColumn(erpDb, 'deb_master', 'dr_date_last_changed')) ? new Date(nowIso) : nowIso;
       await erpDb.transaction(async (etx) => {
         for (const [code, set] of plan.push) {
           const cols = Object.keys(set);
           await etx.run(
             `UPDATE [deb_master] SET ${cols.map((c, i) => `[${c}] = @v${i}`).join(', ')}, [dr_date_last_changed] = @at WHERE [accountcode] = @code`,
-            Object.fromEntries([['code', code], ['at', nowIso], ...cols.map((c, i) => [`v${i}`, set[c] as string])]),
+            Object.fromEntries([['code', code], ['at', changeStamp], ...cols.map((c, i) => [`v${i}`, set[c] as string])]),
           );
         }
         if (fresh.length) {

@@ -5,6 +5,7 @@ import type { Logger } from '../logging/logger.js';
 import type { PriceLevelBreak, ProductFacts } from './priceRules.js';
 import { ErpUnavailableError, type CartFacts, type PriceSource } from './priceSource.js';
 import type { ErpConnection } from './erpConnection.js';
+import { erpReads } from '../erp/erpReads.js';
 
 interface ProductRow {
   stock_code: string;
@@ -82,7 +83,9 @@ export class SqlPriceSource implements PriceSource {
     return new ErpUnavailableError('the ERP is unreachable', { cause: err });
   }
 
-  private async read(db: Db, customer: string, warehouse: string, products: readonly string[]): Promise<CartFacts> {
+  private async read(connection: Db, customer: string, warehouse: string, products: readonly string[]): Promise<CartFacts> {
+    // ERP rows as every event reads them: codes without CHAR padding.
+    const db = erpReads(connection);
     const debtor = await db.get<{ price_code: string | null }>('SELECT [price_code] FROM [deb_master] WHERE [accountcode] = @customer', { customer });
     const facts: CartFacts = { customerKnown: debtor !== undefined, warehouseKnown: false, products: new Map() };
     if (!debtor || products.length === 0) {
@@ -111,7 +114,7 @@ export class SqlPriceSource implements PriceSource {
       );
       for (const l of levelRows) {
         if (l.price === null || l.qty_break === null) continue;
-        const key = String(l.stock_code).trim();
+        const key = String(l.stock_code);
         let list = levels.get(key);
         if (!list) levels.set(key, (list = []));
         list.push({ qtyBreak: Number(l.qty_break), price: Number(l.price) });
@@ -124,11 +127,10 @@ export class SqlPriceSource implements PriceSource {
         conditionCode: (r.condition_code ?? '').trim(),
         basePrice: num(r.base_price),
         specialPrice: num(r.special),
-        levels: levels.get(String(r.stock_code).trim()) ?? [],
+        levels: levels.get(String(r.stock_code)) ?? [],
         stock: stocked ? { onHand: num(r.qty_on_hand) ?? 0, committed: num(r.qty_committed) ?? 0 } : null,
       };
-      // Fixed-width CHAR columns come back padded on SQL Server.
-      facts.products.set(String(r.stock_code).trim(), p);
+      facts.products.set(String(r.stock_code), p);
     }
     // A product not stocked in the warehouse is "none available" when the warehouse exists, else unknown.
     if (!facts.warehouseKnown) facts.warehouseKnown = await this.warehouseKnown(db, warehouse);

@@ -1,7 +1,7 @@
 // Moving every row of one customer code to another, in every table of the customer-code registry
 // (`customerCodeColumns()`): a table declared later with a `customerCode` column is covered without a change
 // here. Set-based: a handful of statements per table, whatever the number of rows.
-import type { Db, Params, Row } from '../db/db.js';
+import type { Db, DbKind, Params, Row } from '../db/db.js';
 import { q } from '../db/db.js';
 import type { TableDef } from '../db/schema.js';
 import { WEB_TABLES, customerCodeColumns } from './webSchema.js';
@@ -56,15 +56,24 @@ interface Statements {
   entity: boolean;
 }
 
-const statementCache = new WeakMap<CodeTable, Statements>();
+/**
+ * Rows one statement moves at most on SQL Server: past some 5,000 row locks in one statement it escalates to a
+ * table lock, and every shopper's write to that table would wait for the conversion's transaction. The move
+ * and the drop repeat until they change fewer rows (the moved rows no longer match the old code).
+ */
+export const RENAME_ROWS_PER_STATEMENT = 4000;
 
-function statementsFor(t: CodeTable): Statements {
-  let s = statementCache.get(t);
+const statementCache = new WeakMap<CodeTable, Partial<Record<DbKind, Statements>>>();
+
+export function renameStatements(kind: DbKind, t: CodeTable): Statements {
+  const cached = statementCache.get(t) ?? {};
+  let s = cached[kind];
   if (s) return s;
   const T = q(t.table);
   const C = q(t.column);
+  const top = kind === 'mssql' ? `TOP (${RENAME_ROWS_PER_STATEMENT}) ` : '';
   const entity = t.keys.some((k) => k.length === 0);
-  s = { move: `UPDATE ${T} SET ${C} = @newCode WHERE ${C} = @oldCode`, entity };
+  s = { move: `UPDATE ${top}${T} SET ${C} = @newCode WHERE ${C} = @oldCode`, entity };
   if (entity) {
     s.drop = `DELETE FROM ${T} WHERE ${C} = @oldCode`;
   } else if (t.keys.length) {
@@ -72,10 +81,21 @@ function statementsFor(t: CodeTable): Statements {
     const collision = (outer: string) =>
       t.keys.map((others) => `EXISTS (SELECT 1 FROM ${T} n WHERE n.${C} = @newCode${others.map((c) => ` AND n.${q(c)} = ${outer}.${q(c)}`).join('')})`).join(' OR ');
     s.collisions = `SELECT o.* FROM ${T} o WHERE o.${C} = @oldCode AND (${collision('o')})`;
-    s.drop = `DELETE FROM ${T} WHERE ${C} = @oldCode AND (${collision(T)})`;
+    s.drop = `DELETE ${top}FROM ${T} WHERE ${C} = @oldCode AND (${collision(T)})`;
   }
-  statementCache.set(t, s);
+  cached[kind] = s;
+  statementCache.set(t, cached);
   return s;
+}
+
+/** Runs a statement that may be capped (TOP) until it changes fewer rows than the cap; the total changed. */
+async function runToTheEnd(tx: Db, sql: string, params: Params): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = (await tx.run(sql, params)).changes;
+    total += n;
+    if (tx.kind !== 'mssql' || n < RENAME_ROWS_PER_STATEMENT) return total;
+  }
 }
 
 const probeCache = new WeakMap<readonly CodeTable[], { sql: string; keyed: CodeTable[] } | null>();
@@ -137,7 +157,7 @@ export async function renameCustomerCode(tx: Db, tables: readonly CodeTable[], o
   const holds = targetHolds ?? (await tablesHoldingCode(tx, tables, newCode));
   const result: RenameResult = { moved: {}, dropped: [], entities: {} };
   for (const t of tables) {
-    const s = statementsFor(t);
+    const s = renameStatements(tx.kind, t);
     const collide = holds.has(t.table);
     if (s.entity) {
       if (collide) {
@@ -145,7 +165,7 @@ export async function renameCustomerCode(tx: Db, tables: readonly CodeTable[], o
         result.moved[t.table] = (result.moved[t.table] ?? 0) + 0;
         result.entities[t.table] = gone ? 'merged' : 'absent';
       } else {
-        const moved = (await tx.run(s.move, params)).changes;
+        const moved = await runToTheEnd(tx, s.move, params);
         result.moved[t.table] = (result.moved[t.table] ?? 0) + moved;
         result.entities[t.table] = moved ? 'renamed' : 'absent';
       }
@@ -154,11 +174,11 @@ export async function renameCustomerCode(tx: Db, tables: readonly CodeTable[], o
     if (collide && s.collisions) {
       const collided = await tx.all<Row>(s.collisions, params);
       if (collided.length) {
-        await tx.run(s.drop!, params);
+        await runToTheEnd(tx, s.drop!, params);
         for (const row of collided) result.dropped.push({ table: t.table, key: Object.fromEntries(t.primaryKey.map((c) => [c, row[c]])), row });
       }
     }
-    const moved = (await tx.run(s.move, params)).changes;
+    const moved = await runToTheEnd(tx, s.move, params);
     result.moved[t.table] = (result.moved[t.table] ?? 0) + moved;
   }
   return result;

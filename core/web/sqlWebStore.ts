@@ -1,10 +1,19 @@
 // WebStore over the web tables through the Db port (SQLite or SQL Server).
-import type { Db, Row } from '../db/db.js';
+import type { Db, Row, UpsertOptions } from '../db/db.js';
 import { chunks, inList } from '../erp/sqlErpSource.js';
+import { deleteByKeys } from '../db/keys.js';
 import type { CustomerBatch, CustomerState, WebOrderState, WebStore } from './webStore.js';
 import { rowVersionSnapshot } from './webSchema.js';
 
 const ADDRESS_COLUMNS = ['CustomerCode', 'AddressType', 'Name', 'Street', 'Suburb', 'State', 'Postcode', 'Country'];
+
+/**
+ * IsDisabled as written: the ERP's verdict (IsDisabled of the new row) or the admin's disable as the stored row
+ * holds it when the write runs, so a Disable committed while a page was being prepared is never overwritten.
+ */
+export const ADMIN_DISABLE_KEPT: UpsertOptions['updateAs'] = {
+  IsDisabled: (r) => `CASE WHEN ${r.target('DisabledByAdmin')} = 1 OR ${r.source('IsDisabled')} = 1 THEN 1 ELSE 0 END`,
+};
 
 const ORDER_COLUMNS = ['OrderNo', 'CustomerCode', 'Status', 'OrderDate', 'Total', 'Source', 'IsShipped', 'ErpHash', 'UpdatedAt'];
 
@@ -40,23 +49,13 @@ export class SqlWebStore implements WebStore {
     return into;
   }
 
-  async customerStates(first: string, last: string): Promise<Map<string, CustomerState>> {
-    return SqlWebStore.states(
-      await this.db.all(`SELECT [CustomerCode], [ErpHash], [PendingErpPush], [DisabledByAdmin], [Source] FROM [Customer] WHERE [CustomerCode] >= @first AND [CustomerCode] <= @last`, { first, last }),
-    );
-  }
-
-  async addressTypes(first: string, last: string): Promise<Map<string, Set<string>>> {
-    return SqlWebStore.types(await this.db.all(`SELECT [CustomerCode], [AddressType] FROM [CustomerAddress] WHERE [CustomerCode] >= @first AND [CustomerCode] <= @last`, { first, last }));
-  }
-
-  async erpHashes(first: string, last: string): Promise<Map<string, string | null>> {
-    const rows = await this.db.all<{ CustomerCode: string; ErpHash: string | null }>(
-      `SELECT [CustomerCode], [ErpHash] FROM [Customer] WHERE [CustomerCode] >= @first AND [CustomerCode] <= @last AND [Source] = 'ERP'`,
-      { first, last },
-    );
+  async erpHashesOf(codes: readonly string[]): Promise<Map<string, string | null>> {
     const out = new Map<string, string | null>();
-    for (const r of rows) out.set(r.CustomerCode, r.ErpHash);
+    for (const part of chunks(codes)) {
+      const inl = inList(part, 'c');
+      const rows = await this.db.all<{ CustomerCode: string; ErpHash: string | null }>(`SELECT [CustomerCode], [ErpHash] FROM [Customer] WHERE [Source] = 'ERP' AND [CustomerCode] IN (${inl.sql})`, inl.params);
+      for (const r of rows) out.set(r.CustomerCode, r.ErpHash);
+    }
     return out;
   }
 
@@ -80,9 +79,8 @@ export class SqlWebStore implements WebStore {
 
   async writeCustomers(batch: CustomerBatch): Promise<void> {
     // Addresses the ERP no longer has go first: on SQLite a delete moves its customer's row version.
-    for (const s of batch.staleAddresses) {
-      await this.db.run(`DELETE FROM [CustomerAddress] WHERE [CustomerCode] = @code AND [AddressType] = @type`, { code: s.code, type: s.type });
-    }
+    // Set-based, a chunk of keys per statement: never a DELETE per row.
+    await deleteByKeys(this.db, 'CustomerAddress', ['CustomerCode', 'AddressType'], batch.staleAddresses.map((a) => [a.code, a.type]));
     // SQLite: the rows carry row versions drawn from the clock here, so the version triggers (there for the web
     // store's writes) stand aside and the versions to record are known; SQL Server's rowversion moves by itself.
     let next = 0;
@@ -98,7 +96,7 @@ export class SqlWebStore implements WebStore {
       const seen = new Set<string>();
       for (const c of batch.customers) for (const k in c) seen.add(k);
       const columns = [...seen];
-      await this.db.upsert('Customer', ['CustomerCode'], batch.customers, { columns, insertOnly: batch.insertOnly });
+      await this.db.upsert('Customer', ['CustomerCode'], batch.customers, { columns, insertOnly: batch.insertOnly, updateAs: ADMIN_DISABLE_KEPT });
     }
     if (batch.addresses.length) {
       await this.db.upsert('CustomerAddress', ['CustomerCode', 'AddressType'], batch.addresses, { columns: next ? [...ADDRESS_COLUMNS, 'RowVersion'] : ADDRESS_COLUMNS });
@@ -267,8 +265,6 @@ export class SqlWebStore implements WebStore {
   }
 
   async deleteStatementLines(keys: ReadonlyArray<{ code: string; ref: string }>): Promise<number> {
-    let n = 0;
-    for (const k of keys) n += (await this.db.run(`DELETE FROM [StatementLine] WHERE [CustomerCode] = @code AND [TransRef] = @ref`, { code: k.code, ref: k.ref })).changes;
-    return n;
+    return deleteByKeys(this.db, 'StatementLine', ['CustomerCode', 'TransRef'], keys.map((k) => [k.code, k.ref]));
   }
 }

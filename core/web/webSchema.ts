@@ -1,7 +1,7 @@
 // The web store tables of SPEC 4, as data. Migrations create them on either engine; the customer-code
 // registry (every column a customer conversion renames) is read from the `customerCode` flags here.
 import type { ColumnDef, Migration, TableDef } from '../db/schema.js';
-import { addColumnIfMissing, applyColumnDefault, createIndexSql, createTableSql, createTables } from '../db/schema.js';
+import { addColumnIfMissing, applyColumnDefault, createIndexSql, createOrAdoptTables, createTableSql, widenColumnIfNarrower } from '../db/schema.js';
 import type { Db } from '../db/db.js';
 
 const code = (name = 'CustomerCode', extra: Partial<ColumnDef> = {}): ColumnDef => ({ name, type: 'text', length: 20, customerCode: true, ...extra });
@@ -17,7 +17,8 @@ export const WEB_TABLES: readonly TableDef[] = [
     name: 'Customer',
     columns: [
       code(),
-      text('Name', 60),
+      // As wide as deb_master.dr_name: every web column filled from the ERP holds what its source holds.
+      text('Name', 80),
       text('ActiveStatus', 20, { nullable: false, default: "'Inactive'" }),
       text('CrmStatus', 20),
       text('Site', 40),
@@ -57,7 +58,7 @@ export const WEB_TABLES: readonly TableDef[] = [
     columns: [
       code(),
       text('AddressType', 2),
-      text('Name', 60),
+      text('Name', 80),
       text('Street', 120),
       text('Suburb', 60),
       text('State', 20),
@@ -248,10 +249,21 @@ export function customerCodeColumns(tables: readonly TableDef[] = WEB_TABLES): A
 /**
  * Web migrations. Version ranges keep capabilities apart: 1-9 foundation, 10-19 customer/orders/statements,
  * 20-29 conversions, 30-39 pricing, 40-49 web accounts/CRM, 50-59 the running integrator, 70-79 web rows and
- * the ERP as data of record.
+ * the ERP as data of record, 80-89 SQL Server.
  */
 export const WEB_MIGRATIONS: Migration[] = [
-  { version: 1, description: 'web schema', up: (db) => createTables(db, WEB_TABLES) },
+  {
+    version: 1,
+    description: 'web schema',
+    tables: WEB_TABLES,
+    // On a database the web store already uses, its tables are adopted (the integrator's own columns added) when
+    // their shape fits; checkMigratable refuses the database otherwise. The customers already there are the
+    // store's: none was written from the ERP, so none is the ERP's to disable when it is not in the ERP.
+    up: async (db) => {
+      const added = await createOrAdoptTables(db, WEB_TABLES);
+      if (added.get('Customer')?.includes('Source')) await db.run(`UPDATE [Customer] SET [Source] = 'WEB'`);
+    },
+  },
   {
     version: 40,
     description: 'web accounts: Customer.ErpCode, Customer.WebCode (indexed), SalesOrder.Email',
@@ -298,6 +310,14 @@ export const WEB_MIGRATIONS: Migration[] = [
     up: async (db) => {
       await addRowVersions(db);
       for (const sql of createTableSql(db.kind, WEB_TABLES_BY_NAME.get('CustomerErpWrite')!)) await db.exec(sql);
+    },
+  },
+  {
+    version: 80,
+    description: 'web columns as wide as their ERP sources: Customer.Name, CustomerAddress.Name hold 80 characters',
+    up: async (db) => {
+      await widenColumnIfNarrower(db, WEB_TABLES_BY_NAME.get('Customer')!, 'Name');
+      await widenColumnIfNarrower(db, WEB_TABLES_BY_NAME.get('CustomerAddress')!, 'Name');
     },
   },
 ];

@@ -10,7 +10,10 @@ export interface CustomerState {
 }
 
 export interface CustomerBatch {
-  /** Full Customer rows to upsert. */
+  /**
+   * Full Customer rows to upsert. IsDisabled is the ERP's verdict (on hold / closed); the write adds an admin's
+   * disable as the stored row holds it at that moment.
+   */
   customers: Row[];
   /** Every CustomerAddress row of those customers. */
   addresses: Row[];
@@ -36,14 +39,12 @@ export interface WebStore {
   setState(key: string, value: string, at: string): Promise<void>;
   deleteState(key: string): Promise<void>;
 
-  /** State of the web customers with codes in [first, last]. */
-  customerStates(first: string, last: string): Promise<Map<string, CustomerState>>;
-  /** AddressType values per customer, codes in [first, last]. */
-  addressTypes(first: string, last: string): Promise<Map<string, Set<string>>>;
-  /** State of the web customers with these codes (a sparse set, where a range would read far more rows). */
+  // Customers are always asked for by code: the codes come from an ERP page, ordered by the ERP's collation,
+  // and a range of them taken on the web (another collation) would miss some.
+  /** State of the web customers with these codes. */
   customerStatesOf(codes: readonly string[]): Promise<Map<string, CustomerState>>;
-  /** ErpHash of the ERP-sourced web customers with codes in [first, last] (the Send Changed scan). */
-  erpHashes(first: string, last: string): Promise<Map<string, string | null>>;
+  /** ErpHash of the ERP-sourced web customers with these codes (the Send Changed scan). */
+  erpHashesOf(codes: readonly string[]): Promise<Map<string, string | null>>;
   /** AddressType values of the customers with these codes. */
   addressTypesOf(codes: readonly string[]): Promise<Map<string, Set<string>>>;
   writeCustomers(batch: CustomerBatch): Promise<void>;

@@ -62,9 +62,13 @@ describe('integrator check-config', () => {
     const notErp = await failures(withSettings({ erpDsn: `sqlite:${demo.web}` }));
     expect(notErp['ERP connection']).toMatch(/has no deb_master, name_and_address_master, .* tables; point ERP DSN \(erpDsn\) at the ERP database/);
 
+    const erpAsWeb = await failures(withSettings({ webDsn: `sqlite:${demo.erp}` }));
+    expect(erpAsWeb['Web schema']).toMatch(/erp\.sqlite is not a database the integrator keeps: it holds 10 tables \(deb_conversion, .*\) and none of its own \(Customer, .*\); point Web DSN \(webDsn\) at the web store's database or at a new one$/);
+
     const noWeb = await failures(withSettings({ webDsn: 'sqlite:missing-web.sqlite' }));
     expect(noWeb['Web connection']).toMatch(/^cannot reach sqlite:missing-web\.sqlite: .*; fix Web DSN \(webDsn\)$/);
     expect(noWeb['Web schema']).toBe('not checked: the web database is not reachable');
+    expect(noWeb['Web database concurrency']).toBe('not checked: the web database is not reachable');
 
     const secret = await failures(withSettings({ erpDsn: 'mssql://sa:Sup3rSecret@127.0.0.1:1/erp?encrypt=false' }));
     expect(secret['ERP connection']).toMatch(/^cannot reach mssql:\/\/sa:\*\*\*@127\.0\.0\.1:1\/erp/);

@@ -5,12 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../core/db/db.js';
 import { openDb } from '../../core/db/openDb.js';
 import { migrate } from '../../core/db/schema.js';
-import { WEB_MIGRATIONS, WEB_TABLES } from '../../core/web/webSchema.js';
+import { WEB_MIGRATIONS } from '../../core/web/webSchema.js';
 import { processPendingConversions, type ConversionDetails } from '../../core/events/conversions.js';
 import { createLogger } from '../../core/logging/logger.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { MSSQL, dropAll, skippedWithoutMssql } from '../helpers/mssqlFixture.js';
 
-const MSSQL = process.env.INTEGRATOR_TEST_MSSQL;
 const logger = createLogger();
 
 async function seed(db: Db, code: string, tag: string, addressTypes: string[], products: string[]) {
@@ -32,7 +32,7 @@ function contract(name: string, open: () => Promise<Db>) {
     let db: Db;
     beforeAll(async () => {
       db = await open();
-      if (name === 'mssql') for (const t of [...[...WEB_TABLES].reverse().map((t) => t.name), 'SchemaVersion']) await db.exec(`IF OBJECT_ID(N'${t}', N'U') IS NOT NULL DROP TABLE [${t}]`);
+      if (name === 'mssql') await dropAll(db);
       await migrate(db, WEB_MIGRATIONS);
     });
     afterAll(async () => db?.close());
@@ -74,10 +74,6 @@ function contract(name: string, open: () => Promise<Db>) {
 
 const dir = tmpDir('integrator-conv-contract-');
 contract('sqlite', () => openDb(`sqlite:${path.join(dir, 'web.sqlite')}`, { create: true }));
-if (MSSQL) contract('mssql', () => openDb(MSSQL));
-else {
-  describe('customer conversions on mssql', () => {
-    it.skip('skipped: set INTEGRATOR_TEST_MSSQL to a mssql:// DSN of a scratch database to run the conversions on SQL Server', () => undefined);
-  });
-  console.log('SQL Server conversion tests skipped: INTEGRATOR_TEST_MSSQL is not set (no SQL Server on this machine).');
-}
+const mssqlDsn = MSSQL;
+if (mssqlDsn) contract('mssql', () => openDb(mssqlDsn));
+else skippedWithoutMssql('customer conversions on mssql');

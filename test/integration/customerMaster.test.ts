@@ -6,6 +6,7 @@ import { createLogger } from '../../core/logging/logger.js';
 import { makeRig, type Rig } from '../helpers/eventRig.js';
 import { checksum, differences, erpCanonical, webCanonical } from '../helpers/customerChecksum.js';
 import { insertWebRows, updateWebRow } from '../helpers/webStore.js';
+import { rebuildTable } from '../helpers/erpVariants.js';
 
 const dir = tmpDir('integrator-cm-');
 
@@ -137,15 +138,26 @@ describe('customer-master', () => {
     expect(checksum(web)).toBe(checksum(erpCanonical(rig.erpFile)));
   });
 
+  it('a name as long as deb_master.dr_name allows (80) arrives whole, on the customer and its addresses', async () => {
+    const name = `${'Eighty Character Debtor Name '.repeat(3)}`.slice(0, 80);
+    expect(name).toHaveLength(80);
+    rig.erp.prepare(`UPDATE deb_master SET dr_name = ?, dr_date_last_changed = '2026-11-01T11:20:00Z' WHERE accountcode = 'C00072'`).run(name);
+    rig.erp.prepare(`UPDATE name_and_address_master SET na_name = ? WHERE accountcode = 'C00072'`).run(name);
+    const out = await rig.run('customer-master');
+    expect(out.summary).toMatchObject({ written: 1, failed: 0 });
+    expect(rig.web.prepare(`SELECT Name FROM Customer WHERE CustomerCode = 'C00072'`).pluck().get()).toBe(name);
+    expect(rig.web.prepare(`SELECT DISTINCT Name FROM CustomerAddress WHERE CustomerCode = 'C00072'`).pluck().all()).toEqual([name]);
+  });
+
   it('a debtor whose name is longer than the web column is failed with its reason; the rest arrive', async () => {
-    const long = 'X'.repeat(75);
+    const long = 'X'.repeat(81);
     rig.erp.prepare(`UPDATE deb_master SET dr_name = ?, dr_date_last_changed = '2026-11-01T11:30:00Z' WHERE accountcode = 'C00070'`).run(long);
     rig.erp.prepare(`UPDATE deb_master SET rep_code = 'R99', dr_date_last_changed = '2026-11-01T11:30:00Z' WHERE accountcode = 'C00071'`).run();
     const out = await rig.run('customer-master');
     expect(out.status).toBe('Partial');
     expect(out.summary).toMatchObject({ failed: 1, written: 1 });
     const failures = out.summary.details?.failures as Array<{ code: string; reason: string }>;
-    expect(failures).toEqual([{ code: 'C00070', reason: expect.stringMatching(/dr_name .*Customer\.Name.* 75 characters; the web column holds 60/) }]);
+    expect(failures).toEqual([{ code: 'C00070', reason: expect.stringMatching(/dr_name .*Customer\.Name.* 81 characters; the web column holds 80/) }]);
     expect(rig.web.prepare(`SELECT RepCode FROM Customer WHERE CustomerCode = 'C00071'`).pluck().get()).toBe('R99');
     expect(rig.web.prepare(`SELECT Name FROM Customer WHERE CustomerCode = 'C00070'`).pluck().get()).not.toBe(long);
     const run = rig.web.prepare(`SELECT Status, Failed, Details FROM IntegrationRun WHERE Id = ?`).get(out.runId) as { Status: string; Failed: number; Details: string };
@@ -171,6 +183,22 @@ describe('customer-master settings', () => {
       rig.web.exec('DROP TRIGGER refuse_one');
       expect((await rig.run('customer-master')).summary).toMatchObject({ written: 1, failed: 0 });
       expectWebEqualsErp(rig);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('a web column narrower than the ERP value (as an NVARCHAR(60) left by an older schema) fails only that row, with the reason', async () => {
+    const rig = await makeRig(path.join(dir, 'narrow'), 40, 9);
+    try {
+      rebuildTable(rig.web, 'Customer', (sql) => sql.replace(/(\[Name\] TEXT)/, '$1 CHECK (length([Name]) <= 60)'));
+      const name = 'N'.repeat(70);
+      rig.erp.prepare(`UPDATE deb_master SET dr_name = ? WHERE accountcode = 'C00012'`).run(name);
+      const out = await rig.run('customer-master', { all: true, settings: { batchSize: 10 } });
+      expect(out.status).toBe('Partial');
+      expect(out.summary).toMatchObject({ read: 41, written: 40, failed: 1 });
+      expect(out.summary.details?.failures).toEqual([{ code: 'C00012', reason: expect.stringMatching(/CHECK constraint failed: length\(\[Name\]\) <= 60/) }]);
+      expect(rig.web.prepare(`SELECT COUNT(*) FROM Customer WHERE Source = 'ERP'`).pluck().get()).toBe(40);
     } finally {
       await rig.close();
     }

@@ -1,23 +1,27 @@
 // One contract for every Db driver: SQLite always, SQL Server when INTEGRATOR_TEST_MSSQL holds a DSN.
 import path from 'node:path';
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import sql from 'mssql';
+import { MssqlDb, poolConfig } from '../../core/db/mssqlDb.js';
+import { parseDsn, type MssqlDsn } from '../../core/db/dsn.js';
+import { FatalError } from '../../core/errors.js';
+import { readCommittedSnapshot } from '../../core/customers/checkConfig.js';
 import type { Db } from '../../core/db/db.js';
 import { insertReturningId } from '../../core/db/db.js';
 import { openDb } from '../../core/db/openDb.js';
 import { migrate, schemaStatus, createTables, addColumnIfMissing, type TableDef } from '../../core/db/schema.js';
 import { WEB_MIGRATIONS, WEB_TABLES, customerCodeColumns } from '../../core/web/webSchema.js';
 import { tmpDir } from '../helpers/tmp.js';
-
-const MSSQL = process.env.INTEGRATOR_TEST_MSSQL;
+import { deleteByKeys } from '../../core/db/keys.js';
+import { allocateCodes, parseTemplate } from '../../core/customers/numbering.js';
+import { MSSQL, dropAll, skippedWithoutMssql } from '../helpers/mssqlFixture.js';
 
 function contract(name: string, open: () => Promise<Db>) {
   describe(`Db contract: ${name}`, () => {
     let db: Db;
     beforeAll(async () => {
       db = await open();
-      for (const t of ['ContractProbe', ...[...WEB_TABLES].reverse().map((t) => t.name), 'SchemaVersion']) {
-        if (name === 'mssql') await db.exec(`IF OBJECT_ID(N'${t}', N'U') IS NOT NULL DROP TABLE [${t}]`);
-      }
+      if (name === 'mssql') await dropAll(db);
     });
     afterAll(async () => db?.close());
 
@@ -110,18 +114,42 @@ function contract(name: string, open: () => Promise<Db>) {
       expect(await addColumnIfMissing(db, probe, 'Extra')).toBe(false);
       expect(await db.columns('ContractProbe')).toEqual(['K', 'Extra']);
     });
+
+    it('writes a batch bigger than one statement (bulk-loaded on SQL Server), text intact, then updates it', async () => {
+      const rows = Array.from({ length: 5000 }, (_, i) => ({ CustomerCode: `B${String(i).padStart(5, '0')}`, Name: `Zoë Ñandú ${i} 東京`, ActiveStatus: 'Inactive', CreditLimit: i + 0.25 }));
+      expect(await db.upsert('Customer', ['CustomerCode'], rows)).toBe(5000);
+      expect(await db.upsert('Customer', ['CustomerCode'], rows.map((r) => ({ ...r, Name: `${r.Name} v2` })), { insertOnly: ['ActiveStatus'] })).toBe(5000);
+      const back = await db.all<{ CustomerCode: string; Name: string; CreditLimit: number }>(`SELECT [CustomerCode], [Name], [CreditLimit] FROM [Customer] WHERE [CustomerCode] IN ('B00000', 'B04999') ORDER BY [CustomerCode]`);
+      expect(back.map((r) => [r.CustomerCode, r.Name, Number(r.CreditLimit)])).toEqual([
+        ['B00000', 'Zoë Ñandú 0 東京 v2', 0.25],
+        ['B04999', 'Zoë Ñandú 4999 東京 v2', 4999.25],
+      ]);
+      const lines = Array.from({ length: 4500 }, (_, i) => ({ CustomerCode: 'B00001', TransRef: `T${i}`, TransDate: '2026-10-01T00:00:00Z', Amount: i, Outstanding: 0 }));
+      expect(await db.insertMany('StatementLine', lines)).toBe(4500);
+      expect(await deleteByKeys(db, 'StatementLine', ['CustomerCode', 'TransRef'], lines.slice(0, 1200).map((l) => [l.CustomerCode, l.TransRef]))).toBe(1200);
+      expect(Number((await db.get<{ n: number }>(`SELECT COUNT(*) AS [n] FROM [StatementLine] WHERE [CustomerCode] = 'B00001'`))?.n)).toBe(3300);
+    });
+
+    it('lists views as tables and reads their columns', async () => {
+      await db.exec(`CREATE VIEW [deb_master_view] AS SELECT [K] AS [accountcode], [Extra] AS [dr_name] FROM [ContractProbe]`);
+      expect(await db.tables()).toContain('deb_master_view');
+      expect(await db.columns('deb_master_view')).toEqual(['accountcode', 'dr_name']);
+      expect(await db.columns('no_such_table')).toEqual([]);
+      await db.exec(`DROP VIEW [deb_master_view]`);
+    });
   });
 }
 
 const dir = tmpDir();
 contract('sqlite', () => openDb(`sqlite:${path.join(dir, 'contract.sqlite')}`, { create: true }));
 
-if (MSSQL) contract('mssql', () => openDb(MSSQL));
-else {
-  describe('Db contract: mssql', () => {
-    it.skip('skipped: set INTEGRATOR_TEST_MSSQL to a mssql:// DSN of a scratch database to run the SQL Server contract', () => undefined);
-  });
-  console.log('SQL Server contract tests skipped: INTEGRATOR_TEST_MSSQL is not set (no SQL Server on this machine).');
+const mssqlDsn = MSSQL;
+if (mssqlDsn) {
+  contract('mssql', () => openDb(mssqlDsn));
+  mssqlSpecifics(mssqlDsn);
+} else {
+  skippedWithoutMssql('Db contract: mssql');
+  skippedWithoutMssql('SQL Server specifics');
 }
 
 describe('sqlite driver specifics', () => {
@@ -129,3 +157,146 @@ describe('sqlite driver specifics', () => {
     await expect(openDb(`sqlite:${path.join(dir, 'missing.sqlite')}`)).rejects.toThrow(/not found/);
   });
 });
+
+/** What only SQL Server has: logins, TLS, session settings, deadlocks, schemas, synonyms, column widths. */
+function mssqlSpecifics(dsnText: string) {
+  describe('SQL Server specifics', () => {
+    const dsn = parseDsn(dsnText) as MssqlDsn;
+    let db: Db;
+    beforeAll(async () => {
+      db = await openDb(dsnText);
+      await dropAll(db);
+    });
+    afterAll(async () => {
+      await dropAll(db);
+      await db?.close();
+    });
+
+    it('a wrong password is a fatal login failure that names the login, never the password', async () => {
+      const wrong = `${dsn.password}-wrong#/?%`;
+      const err = await MssqlDb.connect({ ...dsn, password: wrong }).then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+      expect(err).toBeInstanceOf(FatalError);
+      expect(err!.message).toMatch(/^cannot log in to mssql .*Check the login/);
+      expect(err!.message).not.toContain(wrong);
+    });
+
+    it("the server's self-signed certificate is refused without trustServerCertificate, saying what to set", async () => {
+      const err = await MssqlDb.connect({ ...dsn, encrypt: true, trustServerCertificate: false }).then(
+        (d) => (void d.close(), null),
+        (e: unknown) => e as Error,
+      );
+      expect(err).toBeInstanceOf(FatalError);
+      expect(err!.message).toMatch(/TLS certificate is not trusted .*trustServerCertificate=true/);
+    });
+
+    it('sessions run with XACT_ABORT ON and DEADLOCK_PRIORITY LOW', async () => {
+      const r = await db.get<{ xact: number; priority: number }>(
+        `SELECT (@@OPTIONS & 16384) AS [xact], (SELECT [deadlock_priority] FROM sys.dm_exec_sessions WHERE [session_id] = @@SPID) AS [priority]`,
+      );
+      expect(Number(r?.xact)).toBe(16384);
+      expect(Number(r?.priority)).toBe(-5);
+      await db.transaction(async (tx) => {
+        const t = await tx.get<{ priority: number }>(`SELECT [deadlock_priority] AS [priority] FROM sys.dm_exec_sessions WHERE [session_id] = @@SPID`);
+        expect(Number(t?.priority)).toBe(-5);
+      });
+    });
+
+    it("loses a deadlock against the store's session and runs its transaction again", async () => {
+      await db.exec(`CREATE TABLE [DeadlockProbe] ([Id] INT NOT NULL PRIMARY KEY, [V] INT NOT NULL)`);
+      await db.run(`INSERT INTO [DeadlockProbe] ([Id], [V]) VALUES (1, 0), (2, 0)`);
+      // The store: a session at normal priority.
+      const store = new sql.ConnectionPool({ ...poolConfig(dsn), beforeConnect: undefined });
+      await store.connect();
+      try {
+        const storeTx = new sql.Transaction(store);
+        await storeTx.begin();
+        await new sql.Request(storeTx).query(`UPDATE [DeadlockProbe] SET [V] = [V] + 1 WHERE [Id] = 1`);
+        let runs = 0;
+        let blocked!: () => void;
+        const integratorBlocked = new Promise<void>((r) => (blocked = r));
+        const integrator = db.transaction(async (tx) => {
+          runs++;
+          await tx.run(`UPDATE [DeadlockProbe] SET [V] = [V] + 10 WHERE [Id] = 2`);
+          if (runs === 1) setTimeout(blocked, 300);
+          await tx.run(`UPDATE [DeadlockProbe] SET [V] = [V] + 10 WHERE [Id] = 1`);
+        });
+        await integratorBlocked;
+        // The store now needs row 2, which the integrator holds: a deadlock, and the integrator is the victim.
+        await new sql.Request(storeTx).query(`UPDATE [DeadlockProbe] SET [V] = [V] + 1 WHERE [Id] = 2`);
+        await storeTx.commit();
+        await integrator;
+        expect(runs).toBe(2);
+        expect(await db.all(`SELECT [Id], [V] FROM [DeadlockProbe] ORDER BY [Id]`)).toEqual([
+          { Id: 1, V: 11 },
+          { Id: 2, V: 11 },
+        ]);
+      } finally {
+        await store.close();
+        // The next tests need a database with no table of anyone else's.
+        await db.exec(`DROP TABLE [DeadlockProbe]`);
+      }
+    });
+
+    it('reads READ_COMMITTED_SNAPSHOT for the check-config warning', async () => {
+      const r = await readCommittedSnapshot(db);
+      const truth = await db.get<{ on: number }>(`SELECT CAST([is_read_committed_snapshot_on] AS INT) AS [on] FROM sys.databases WHERE [database_id] = DB_ID()`);
+      expect(r.on).toBe(Number(truth?.on) === 1);
+      expect(r.database).toBe(dsn.database);
+    });
+
+    it('refuses to migrate a database with a [Customer] table of another shape, listing the differences', async () => {
+      await db.exec(`CREATE TABLE [Customer] ([Id] INT NOT NULL PRIMARY KEY, [CustomerCode] INT, [Name] NVARCHAR(50))`);
+      await expect(migrate(db, WEB_MIGRATIONS)).rejects.toThrow(/has tables of another shape than the integrator's, so it is not migrated: \[Customer\]: CustomerCode is int \(text expected\), primary key is \(Id\), \(CustomerCode\) expected/);
+      expect(await db.tables()).not.toContain('SchemaVersion');
+      await db.exec(`DROP TABLE [Customer]`);
+    });
+
+    it('migration 80 widens Name columns left at 60 characters by an older schema', async () => {
+      await migrate(db, WEB_MIGRATIONS);
+      await db.exec(`ALTER TABLE [Customer] ALTER COLUMN [Name] NVARCHAR(60) NULL`);
+      await db.run(`DELETE FROM [SchemaVersion] WHERE [Version] = 80`);
+      expect(await migrate(db, WEB_MIGRATIONS)).toEqual([80]);
+      const width = await db.get<{ n: number }>(`SELECT [CHARACTER_MAXIMUM_LENGTH] AS [n] FROM INFORMATION_SCHEMA.COLUMNS WHERE [TABLE_NAME] = 'Customer' AND [COLUMN_NAME] = 'Name'`);
+      expect(Number(width?.n)).toBe(80);
+    });
+
+    it('claims numbering values atomically from two connections at once, each in its own transaction (READ COMMITTED)', async () => {
+      const other = await openDb(dsnText);
+      try {
+        const t = parseTemplate('CT-####');
+        const slow = async () => {
+          await new Promise((r) => setTimeout(r, 20));
+          return new Set<string>();
+        };
+        const [a, b] = await Promise.all([
+          db.transaction((tx) => allocateCodes(tx, t, 25, slow)),
+          other.transaction((tx) => allocateCodes(tx, t, 25, slow)),
+        ]);
+        expect(new Set([...a.codes, ...b.codes]).size).toBe(50);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('lists views and synonyms as tables; a synonym has its table\'s columns; dates and VARCHAR codes typed to their columns', async () => {
+      await db.exec(`CREATE TABLE [LoadProbe] ([code] VARCHAR(20) NOT NULL PRIMARY KEY, [name] NVARCHAR(80), [at] DATETIME, [amount] DECIMAL(19,4))`);
+      await db.exec(`CREATE SYNONYM [deb_master_syn] FOR [LoadProbe]`);
+      await db.exec(`CREATE VIEW [deb_master_view] AS SELECT [code] FROM [LoadProbe]`);
+      const tables = await db.tables();
+      expect(tables).toEqual(expect.arrayContaining(['LoadProbe', 'deb_master_syn', 'deb_master_view']));
+      expect(await db.columns('deb_master_syn')).toEqual(['code', 'name', 'at', 'amount']);
+      const rows = Array.from({ length: 3000 }, (_, i) => ({ code: `L-${i}`, name: `Café ${i}`, at: `2026-0${1 + (i % 9)}-15T10:30:00Z`, amount: i / 4 }));
+      const started = process.hrtime.bigint();
+      expect(await db.insertMany('LoadProbe', rows)).toBe(3000);
+      const secs = Number(process.hrtime.bigint() - started) / 1e9;
+      console.log(`SQL Server bulk insert: ${rows.length} rows in ${secs.toFixed(2)} s (${Math.round(rows.length / secs)} rows/s)`);
+      const back = await db.get<{ at: string; name: string }>(`SELECT CONVERT(VARCHAR(19), [at], 126) AS [at], [name] FROM [LoadProbe] WHERE [code] = @c`, { c: 'L-10' });
+      expect(back).toEqual({ at: '2026-02-15T10:30:00', name: 'Café 10' });
+      const since = await db.get<{ n: number }>(`SELECT COUNT(*) AS [n] FROM [LoadProbe] WHERE [at] >= @since`, { since: new Date('2026-09-01T00:00:00Z') });
+      expect(Number(since?.n)).toBe(rows.filter((r) => r.at >= '2026-09').length);
+    });
+  });
+}

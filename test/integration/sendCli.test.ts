@@ -57,12 +57,12 @@ describe('integrator send', () => {
 
   it('a Partial run prints each failure with its reason and exits 1', () => {
     const erp = new Database(small.erp);
-    erp.prepare(`UPDATE deb_master SET dr_name = ? WHERE accountcode = 'C00007'`).run('N'.repeat(61));
+    erp.prepare(`UPDATE deb_master SET dr_name = ? WHERE accountcode = 'C00007'`).run('N'.repeat(81));
     erp.close();
     const r = integrator(['send', 'customer-master', '--config', small.settings]);
     expect(r.status).toBe(1);
     expect(r.out).toMatch(/partial: read 201, written 0, skipped 200, failed 1/);
-    expect(r.err).toContain('C00007: dr_name (-> Customer.Name) is 61 characters; the web column holds 60');
+    expect(r.err).toContain('C00007: dr_name (-> Customer.Name) is 81 characters; the web column holds 80');
     expect(r.err).toMatch(/error: 1 row\(s\) failed/);
   });
 

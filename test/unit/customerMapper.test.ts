@@ -27,8 +27,8 @@ describe('mapDebtor', () => {
 
   it('refuses a value longer than the web column, naming both', () => {
     const d = debtor();
-    d.fields.dr_name = 'x'.repeat(61);
-    expect(mapDebtor(d, options)).toEqual({ ok: false, code: 'C00001', reason: 'dr_name (-> Customer.Name) is 61 characters; the web column holds 60' });
+    d.fields.dr_name = 'x'.repeat(81);
+    expect(mapDebtor(d, options)).toEqual({ ok: false, code: 'C00001', reason: 'dr_name (-> Customer.Name) is 81 characters; the web column holds 80' });
     const e = debtor();
     e.fields.credit_limit = 'lots';
     expect(mapDebtor(e, options)).toMatchObject({ ok: false, reason: 'credit_limit (-> Customer.CreditLimit) "lots" is not a number' });

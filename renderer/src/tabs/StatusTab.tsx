@@ -151,7 +151,7 @@ function ConfigCheck() {
         <ul className="checks" data-testid="config-check">
           {result.items.map((i) => (
             <li key={i.item}>
-              <Dot tone={i.ok ? 'ok' : 'bad'} />
+              <Dot tone={!i.ok ? 'bad' : i.warning ? 'warn' : 'ok'} />
               <strong>{i.item}</strong> <span className={i.ok ? 'muted' : 'error-text'}>{i.message}</span>
             </li>
           ))}

@@ -1,0 +1,78 @@
+// Every ERP row is read through here, so a value means the same whatever engine and column type hold it.
+// SQL Server returns CHAR(n) values padded with spaces and compares them ignoring trailing spaces; it returns
+// DATETIME values as Date objects. The integrator reads ERP text without its trailing spaces (so 'C001' from a
+// CHAR(10) accountcode is the web's 'C001', and looking it up again finds the same row) and ERP dates as
+// ISO-8601 text, the form the web's date columns hold.
+import type { Db, Params, Row, RunResult, UpsertOptions } from '../db/db.js';
+
+/** One ERP value as the integrator uses it. */
+export function erpValue(v: unknown): unknown {
+  if (typeof v === 'string') return v.endsWith(' ') ? v.replace(/ +$/, '') : v;
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
+  return v;
+}
+
+/** One ERP row as the integrator uses it. In place: the drivers hand out a fresh object per row. */
+export function erpRow<T = Row>(row: Row): T {
+  for (const k in row) {
+    const v = row[k];
+    if (typeof v === 'string' ? v.endsWith(' ') : v instanceof Date) row[k] = erpValue(v);
+  }
+  return row as T;
+}
+
+const READS = Symbol('erpReads');
+
+/** The ERP database with every row it returns normalised by erpRow. Wrapping twice is wrapping once. */
+export function erpReads(db: Db): Db {
+  if ((db as { [READS]?: true })[READS]) return db;
+  return new ErpReadDb(db);
+}
+
+class ErpReadDb implements Db {
+  readonly [READS] = true as const;
+  constructor(private readonly inner: Db) {}
+  get kind() {
+    return this.inner.kind;
+  }
+  get description() {
+    return this.inner.description;
+  }
+  async all<T = Row>(sql: string, params?: Params): Promise<T[]> {
+    return (await this.inner.all<Row>(sql, params)).map((r) => erpRow<T>(r));
+  }
+  async get<T = Row>(sql: string, params?: Params): Promise<T | undefined> {
+    const r = await this.inner.get<Row>(sql, params);
+    return r === undefined ? undefined : erpRow<T>(r);
+  }
+  run(sql: string, params?: Params): Promise<RunResult> {
+    return this.inner.run(sql, params);
+  }
+  exec(sql: string): Promise<void> {
+    return this.inner.exec(sql);
+  }
+  async *stream<T = Row>(sql: string, params?: Params, batchSize?: number): AsyncIterable<T[]> {
+    for await (const batch of this.inner.stream<Row>(sql, params, batchSize)) yield batch.map((r) => erpRow<T>(r));
+  }
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    return this.inner.transaction((tx) => fn(erpReads(tx)));
+  }
+  upsert(table: string, keyColumns: readonly string[], rows: readonly Row[], options?: UpsertOptions): Promise<number> {
+    return this.inner.upsert(table, keyColumns, rows, options);
+  }
+  insertMany(table: string, rows: readonly Row[], columns?: readonly string[]): Promise<number> {
+    return this.inner.insertMany(table, rows, columns);
+  }
+  limit(n: number) {
+    return this.inner.limit(n);
+  }
+  tables(): Promise<string[]> {
+    return this.inner.tables();
+  }
+  columns(table: string): Promise<string[]> {
+    return this.inner.columns(table);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
