@@ -4,18 +4,24 @@
 import Database from 'better-sqlite3';
 import { ERP_TABLES_BY_NAME } from '../../core/erp/erpSchema.js';
 
-/** Rebuilds a table from its CREATE statement as `edit` changes it; rows and indexes are kept. */
+/** Rebuilds a table from its CREATE statement as `edit` changes it; rows, indexes and triggers are kept. */
 export function rebuildTable(db: Database.Database, table: string, edit: (createSql: string) => string): void {
   const create = db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`).pluck().get(table) as string;
-  const indexes = db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`).pluck().all(table) as string[];
+  const keep = db.prepare(`SELECT sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = ? AND sql IS NOT NULL ORDER BY type`).pluck().all(table) as string[];
   const sql = edit(create.replace(/^CREATE TABLE (IF NOT EXISTS )?(\[[^\]]+\]|"[^"]+"|\S+)/i, `CREATE TABLE [${table}__rebuilt]`));
-  db.transaction(() => {
-    db.exec(sql);
-    db.exec(`INSERT INTO [${table}__rebuilt] SELECT * FROM [${table}]`);
-    db.exec(`DROP TABLE [${table}]`);
-    db.exec(`ALTER TABLE [${table}__rebuilt] RENAME TO [${table}]`);
-    for (const ix of indexes) db.exec(ix);
-  })();
+  // Triggers of other tables may name this one: the rename must not re-check them while it is away.
+  db.pragma('legacy_alter_table = ON');
+  try {
+    db.transaction(() => {
+      db.exec(sql);
+      db.exec(`INSERT INTO [${table}__rebuilt] SELECT * FROM [${table}]`);
+      db.exec(`DROP TABLE [${table}]`);
+      db.exec(`ALTER TABLE [${table}__rebuilt] RENAME TO [${table}]`);
+      for (const o of keep) db.exec(o);
+    })();
+  } finally {
+    db.pragma('legacy_alter_table = OFF');
+  }
 }
 
 /** Rebuilds a table with some columns declared under another collation. */

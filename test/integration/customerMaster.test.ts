@@ -273,10 +273,10 @@ describe('customer-master settings', () => {
     }
   });
 
-  it('names arrive character for character: a byte order mark kept, 60 emoji fit a 60-character SQLite column', async () => {
+  it('names arrive character for character: a byte order mark kept, 80 emoji fit an 80-character SQLite column', async () => {
     const rig = await makeRig(path.join(dir, 'unicode'), 5, 9);
     try {
-      const names: Record<string, string> = { C00001: '\uFEFFBOM Traders', C00002: '\u{1F600}'.repeat(60), C00003: 'Caf\u00E9\u00A0Co' };
+      const names: Record<string, string> = { C00001: '\uFEFFBOM Traders', C00002: '\u{1F600}'.repeat(80), C00003: 'Caf\u00E9\u00A0Co' };
       for (const [code, name] of Object.entries(names)) rig.erp.prepare('UPDATE deb_master SET dr_name = ? WHERE accountcode = ?').run(`${name}  `, code);
       const out = await rig.run('customer-master', { all: true });
       expect(out.summary.failed).toBe(0);

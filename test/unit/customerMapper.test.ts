@@ -45,17 +45,17 @@ describe('mapDebtor', () => {
       const r = mapDebtor(named(`  ${name}\t `), options);
       expect(r.ok && r.value.customer.Name, JSON.stringify(name)).toBe(name);
     }
-    // 60 emoji: 60 characters (code points), 120 UTF-16 code units. SQLite's text counts characters, SQL Server's
-    // NVARCHAR(60) holds 60 UTF-16 code units.
-    const emoji = '\u{1F600}'.repeat(60);
+    // 80 emoji: 80 characters (code points), 160 UTF-16 code units. SQLite's text counts characters, SQL Server's
+    // NVARCHAR(80) holds 80 UTF-16 code units.
+    const emoji = '\u{1F600}'.repeat(80);
     const sqlite = mapDebtor(named(emoji), { ...options, textLength: 'code-points' });
     expect(sqlite.ok && sqlite.value.customer.Name).toBe(emoji);
     expect(mapDebtor(named(emoji), { ...options, textLength: 'utf16-units' })).toEqual({
       ok: false,
       code: 'C00001',
-      reason: 'dr_name (-> Customer.Name) is 120 UTF-16 code units (60 characters); the web column holds 60 UTF-16 code units',
+      reason: 'dr_name (-> Customer.Name) is 160 UTF-16 code units (80 characters); the web column holds 80 UTF-16 code units',
     });
-    expect(mapDebtor(named('\u{1F600}'.repeat(61)), { ...options, textLength: 'code-points' })).toMatchObject({ ok: false, reason: 'dr_name (-> Customer.Name) is 61 characters; the web column holds 60' });
+    expect(mapDebtor(named('\u{1F600}'.repeat(81)), { ...options, textLength: 'code-points' })).toMatchObject({ ok: false, reason: 'dr_name (-> Customer.Name) is 81 characters; the web column holds 80' });
     // Without a rule named, the stricter one (it fits either engine).
     expect(mapDebtor(named(emoji), options).ok).toBe(false);
   });
