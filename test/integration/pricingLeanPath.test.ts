@@ -43,11 +43,11 @@ function pricingService(o: { cacheEntries?: number; source?: PriceSource } = {})
 
 const portOf = (app: FastifyInstance) => (app.server.address() as { port: number }).port;
 
-/** The listener over `service`, with a count of the requests that reached fastify's pipeline. */
+/** The listener over `service`, with a count of the requests fastify answered (a 401 from its key check included). */
 async function listener(service: PricingService, options: Partial<PricingListenerOptions> = {}) {
   const app = buildPricingListener(service, { logger: createLogger(), compressAboveBytes: 1024, ...options });
   let throughFastify = 0;
-  app.addHook('onRequest', async () => {
+  app.addHook('onResponse', async () => {
     throughFastify++;
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -251,3 +251,156 @@ async function readLogLines(file: string, match: (e: Record<string, unknown>) =>
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+interface Ask {
+  method: string;
+  target: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+const Q = { customer: 'C1', product: 'P1', warehouse: 'MEL', quantity: '10' };
+const query = (o: Record<string, string>) => Object.entries(o).map(([k, v]) => `${k}=${v}`).join('&');
+
+/** Targets a caller may send for one price, spelled every way we know of: each must get the reference's answer. */
+function handWrittenTargets(): string[] {
+  const good = query(Q);
+  const without = (k: keyof typeof Q) => query(Object.fromEntries(Object.entries(Q).filter(([key]) => key !== k)));
+  return [
+    `/price?${good}`,
+    `/price?quantity=10&warehouse=MEL&product=P1&customer=C1`,
+    `/price?${good}&product=P2`,
+    `/price?customer=C1&product=P1&product=P1&warehouse=MEL&quantity=10`,
+    `/price?${good}&quantity=10`,
+    `/price?customer=%43%31&product=P%31&warehouse=%6d%65%6c&quantity=1%30`,
+    `/price?customer=%43%31&product=P%31&warehouse=MEL&quantity=1%30`,
+    `/price?customer=+C1+&product=%20P1%20&warehouse=MEL&quantity=+10`,
+    `/price?customer=C1&product=P1&warehouse=MEL&quantity=1e1`,
+    `/price?customer=C1&product=P1&warehouse=MEL&quantity=10.0`,
+    `/price?customer=C1&product=P1&warehouse=MEL&quantity=123.4567`,
+    `/price?customer=C1&product=P1&warehouse=MEL&quantity=0x10`,
+    `/price?customer=C1&product=P1&warehouse=MEL&quantity=-1`,
+    `/price?customer=C1&product=P1&warehouse=MEL&quantity=abc`,
+    `/price?customer=C1&product=P1&warehouse=MEL&quantity=1e12`,
+    `/price?customer=C1&product=P1&warehouse=MEL&quantity=`,
+    `/price?customer=C1&product=P1&warehouse=MEL&quantity`,
+    `/price?${without('product')}`,
+    `/price?${without('customer')}`,
+    `/price?${without('warehouse')}`,
+    `/price?${without('quantity')}`,
+    `/price?customer=C1&product=${'P'.repeat(61)}&warehouse=MEL&quantity=1`,
+    `/price?customer=NOBODY&product=P1&warehouse=MEL&quantity=1`,
+    `/price?customer=C1&product=NOPE&warehouse=MEL&quantity=1`,
+    `/price?customer=C1&product=P1&warehouse=XXX&quantity=1`,
+    `/price?customer=C1&product=P2&warehouse=MEL&quantity=1`,
+    `/price?customer=C2&product=P3&warehouse=SYD&quantity=1`,
+    `/price?customer=C3&product=P1&warehouse=MEL&quantity=50`,
+    `/price?customer=C1&product=P3&warehouse=SYD&quantity=5`,
+    `/price`,
+    `/price?`,
+    `/price?&&${good}&`,
+    `/price/?${good}`,
+    `//price?${good}`,
+    `/PRICE?${good}`,
+    `/%70rice?${good}`,
+    `/price;x=1?${good}`,
+    `/price?${good}#fragment`,
+    `/price?${good}&x=%zz`,
+    `/price?${good}&product=%zz`,
+    `/price?__proto__=x&constructor=y&${good}`,
+    `/price?${good}&pad=${'x'.repeat(MAX_KEPT_REQUEST_LENGTH)}`,
+    `/price?customer=C1&product=%E4%B8%AD&warehouse=MEL&quantity=1`,
+    `/price?customer=C1&product=%ED%A0%80&warehouse=MEL&quantity=1`,
+    `/price?customer=C1&product=P1%00&warehouse=MEL&quantity=1`,
+    `http://127.0.0.1/price?${good}`,
+    `/prices?${good}`,
+    `*`,
+  ];
+}
+
+const VALUES = ['C1', 'C2', 'C3', 'P1', 'P2', 'P3', 'NOPE', 'MEL', 'SYD', '1', '10', '50', '0', '-1', '1.5', ' 5 ', '', '%', '%zz', '%20', '+', '&', '=', '#', '\u00e9', '\u4e2d', '\u0000', 'x'.repeat(70)];
+const KEYS = ['customer', 'product', 'warehouse', 'quantity', 'quantity', 'product', '__proto__', 'Product', 'x', ''];
+
+function randomTarget(rng: Rng): string {
+  const encode = (s: string) => (rng.chance(0.2) ? s.replace(/ /g, '+') : rng.chance(0.7) ? encodeURIComponent(s) : s.replace(/[^\x21-\x7e]/g, (c) => encodeURIComponent(c)));
+  if (rng.chance(0.5)) {
+    // Mostly a good query with one part changed, so most reach the lookups (and many are answered 200).
+    const parts: Array<[string, string]> = [
+      ['customer', rng.pick(['C1', 'C2', 'C3'])],
+      ['product', rng.pick(['P1', 'P2', 'P3'])],
+      ['warehouse', rng.pick(['MEL', 'SYD'])],
+      ['quantity', String(rng.int(1, 60))],
+    ];
+    if (rng.chance(0.5)) parts[rng.int(0, 3)][1] = rng.pick(VALUES);
+    if (rng.chance(0.2)) parts.push([rng.pick(KEYS), rng.pick(VALUES)]);
+    if (rng.chance(0.3)) parts.reverse();
+    return `/price?${parts.map(([k, v]) => `${encode(k)}=${encode(v)}`).join('&')}`;
+  }
+  const parts: string[] = [];
+  for (let i = rng.int(0, 6); i > 0; i--) parts.push(rng.chance(0.1) ? encode(rng.pick(KEYS)) : `${encode(rng.pick(KEYS))}=${encode(rng.pick(VALUES))}`);
+  return `/price?${parts.join('&')}`;
+}
+
+describe('the lean path answers exactly what the fastify route answers', () => {
+  const configs: Array<{ name: string; options: Partial<PricingListenerOptions>; key?: string }> = [
+    { name: 'no key, compression over 1024 bytes', options: { compressAboveBytes: 1024 } },
+    { name: 'an API key, compression over 130 bytes, verbose logging', options: { apiKey: KEY, compressAboveBytes: 130, verbose: true, logger: createLogger({ dir: path.join(dir, 'diff-logs') }) }, key: KEY },
+  ];
+  for (const config of configs) {
+    it(`status, headers and bytes, fuzzed and hand-written, asked twice (${config.name})`, async () => {
+      const service = pricingService();
+      const opts = { logger: createLogger(), ...config.options };
+      const lean = await listener(service, opts);
+      const reference = buildReferencePriceRoute(service, opts);
+      await reference.listen({ host: '127.0.0.1', port: 0 });
+      const rng = new Rng(Number(process.env.PRICING_LEAN_SEED ?? 20261206));
+      try {
+        const asks: Ask[] = [];
+        const keyHeaders = (): Record<string, string> => {
+          if (!config.key) return rng.chance(0.1) ? { 'X-Api-Key': 'anything' } : {};
+          const r = rng.next();
+          return r < 0.75 ? { 'X-Api-Key': config.key } : r < 0.85 ? {} : r < 0.95 ? { 'X-Api-Key': `${config.key} ` } : { 'X-Api-Key': config.key, 'x-api-key': config.key };
+        };
+        const extra = (): Record<string, string> => {
+          const h: Record<string, string> = {};
+          if (rng.chance(0.4)) h['Accept-Encoding'] = rng.pick(['gzip', 'gzip, deflate, br', 'gzip;q=0', 'identity', '*']);
+          return h;
+        };
+        for (const target of handWrittenTargets()) asks.push({ method: 'GET', target, headers: { ...keyHeaders(), ...extra() } });
+        // Other methods on a target whose GET answer is kept by now.
+        const keyed: Record<string, string> = config.key ? { 'X-Api-Key': config.key } : {};
+        for (const method of ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']) asks.push({ method, target: GOOD, headers: keyed });
+        for (let i = 0; i < 300; i++) {
+          const method = rng.chance(0.9) ? 'GET' : rng.pick(['HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS']);
+          const ask: Ask = { method, target: randomTarget(rng), headers: { ...keyHeaders(), ...extra() } };
+          // A GET with a body: the route never reads it, whatever it says.
+          if (rng.chance(0.05)) ask.body = rng.pick(['{"customer":"C9"}', 'not json', '']);
+          asks.push(ask);
+        }
+        const statuses = new Map<number, number>();
+        const strip = (a: RawAnswer) => ({ status: a.status, headers: Object.fromEntries(Object.entries(a.headers).filter(([k]) => k !== 'date')), bytes: a.bytes.toString('base64') });
+        const fastifyBefore = lean.throughFastify();
+        for (const ask of asks) {
+          const expected = strip(await rawRequest(portOf(reference), ask));
+          for (let round = 0; round < 2; round++) {
+            const got = strip(await rawRequest(lean.port, ask));
+            expect(got, `${ask.method} ${ask.target} ${JSON.stringify(ask.headers)} (asked ${round + 1}x)`).toEqual(expected);
+          }
+          statuses.set(expected.status, (statuses.get(expected.status) ?? 0) + 1);
+        }
+        // The comparison reached answers, refusals and gzip, and many second askings were answered in front of fastify.
+        expect(statuses.get(200) ?? 0).toBeGreaterThan(50);
+        expect(statuses.get(400) ?? 0).toBeGreaterThan(20);
+        expect(statuses.get(404) ?? 0).toBeGreaterThan(5);
+        if (config.key) expect(statuses.get(401) ?? 0).toBeGreaterThan(5);
+        const inFront = 2 * asks.length - (lean.throughFastify() - fastifyBefore);
+        expect(inFront).toBeGreaterThan(30);
+        console.log(`lean path differential (${config.name}): ${asks.length} requests x2, ${inFront} answered in front of fastify, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+      } finally {
+        await lean.app.close();
+        await reference.close();
+        await service.close();
+      }
+    });
+  }
+});
