@@ -55,11 +55,8 @@ const key = (customer: string, warehouse: string, product: string) => `${custome
 
 export class PricingService {
   private readonly cache: Lru<string, LookupFacts>;
-  /**
-   * Answers' texts by request, oldest first. A hit does not move its entry (one Map lookup is the whole cost of a
-   * repeated request); when full, the oldest is dropped: one asked often is simply kept again after its next answer.
-   */
-  private readonly answers = new Map<string, string>();
+  /** Answers' texts by the request that asked, as many as facts are kept. */
+  private readonly answers: Lru<string, string>;
   private readonly invalid: ReadonlySet<string>;
   private readonly timer: NodeJS.Timeout | null;
   private refreshes = 0;
@@ -73,6 +70,7 @@ export class PricingService {
 
   constructor(private readonly options: PricingServiceOptions) {
     this.cache = new Lru(options.cacheEntries ?? DEFAULT_CACHE_ENTRIES);
+    this.answers = new Lru(this.cache.capacity);
     this.invalid = invalidCodeSet(options.invalidConditionCodes);
     this.reloadManual();
     const every = options.pollIntervalMs ?? 0;
@@ -122,9 +120,7 @@ export class PricingService {
    * read (the answer may be older than it), the cache is off, or the request's name is too long.
    */
   keep(request: string, text: string, generation: number): void {
-    const capacity = this.cache.capacity;
-    if (generation !== this.refreshes || capacity <= 0 || request.length > MAX_KEPT_REQUEST_LENGTH || this.answers.has(request)) return;
-    if (this.answers.size >= capacity) this.answers.delete(this.answers.keys().next().value as string);
+    if (generation !== this.refreshes || request.length > MAX_KEPT_REQUEST_LENGTH) return;
     this.answers.set(request, text);
   }
 
