@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { z } from 'zod';
+import type { PriceAnswer } from '../contracts/adminApi.js';
 import {
   PRICING_ROUTES,
   PriceQuerySchema,
@@ -49,6 +50,18 @@ function parseCart(body: unknown): PricesRequest {
   return r.data;
 }
 
+/**
+ * The answer as JSON text. A figure the ERP holds as something other than a number (text in a price or stock
+ * column) fails the request as a 500 whose detail goes to the log, as fastify's serialiser did: never a `null`
+ * that reads as "no price".
+ */
+function answerText(a: PriceAnswer): string {
+  for (const field of ['quantity', 'unitPrice', 'available', 'onHand'] as const) {
+    if (Number.isNaN(a[field])) throw new Error(`price answer: ${field} of product "${a.product}" is not a number (the ERP holds something else there)`);
+  }
+  return JSON.stringify(a);
+}
+
 function asHttp(err: unknown): unknown {
   return err instanceof PricingError ? new HttpError(err.status, err.message) : err;
 }
@@ -89,7 +102,7 @@ export function buildPricingListener(service: PricingService, options: PricingLi
     const generation = service.generation;
     let text: string;
     try {
-      text = JSON.stringify(await service.price(q));
+      text = answerText(await service.price(q));
     } catch (err) {
       throw asHttp(err);
     }

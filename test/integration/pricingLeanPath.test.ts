@@ -28,6 +28,9 @@ let erpDb: Db;
 
 beforeAll(async () => {
   await writeFixtureErp(erpFile);
+  // Bad data a hand-kept ERP may hold: text where a price or a stock figure belongs.
+  await erpWrite(erpFile, "INSERT INTO stock_master (stock_code, description, condition_code, base_price) VALUES ('PBAD', 'Price typed as text', '', 'n/a')");
+  await erpWrite(erpFile, "INSERT INTO stock_warehouse_detail (stock_code, whse_code, qty_on_hand, qty_committed) VALUES ('PBAD', 'MEL', 'lots', 0), ('P3', 'MEL', 'some', 0)");
   erpDb = await openDb(`sqlite:${erpFile}`, { readonly: true });
 });
 afterAll(async () => erpDb?.close());
@@ -296,6 +299,8 @@ function handWrittenTargets(): string[] {
     `/price?customer=C2&product=P3&warehouse=SYD&quantity=1`,
     `/price?customer=C3&product=P1&warehouse=MEL&quantity=50`,
     `/price?customer=C1&product=P3&warehouse=SYD&quantity=5`,
+    `/price?customer=C2&product=PBAD&warehouse=MEL&quantity=1`,
+    `/price?customer=C3&product=P3&warehouse=MEL&quantity=5`,
     `/price`,
     `/price?`,
     `/price?&&${good}&`,
