@@ -1,6 +1,8 @@
 // What the pricing listener and the ERP listener share: the API key check, gzip above a threshold, request
-// logging, and one error handler that answers {error} and never shows internals (stack, SQL, paths, keys).
+// logging, one error handler that answers {error} and never shows internals (stack, SQL, paths, keys), and a place
+// in front of fastify for a lean path that answers some requests without its pipeline.
 import crypto from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import zlib from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { LISTENER_CONNECTION_LIMITS, applyConnectionLimits, connectionOptions, type ConnectionLimits } from '../connectionLimits.js';
@@ -37,10 +39,19 @@ export function listenerServerOptions(o: Pick<ListenerHttpOptions, 'connectionLi
   return { logger: false, bodyLimit: MAX_BODY_BYTES, return503OnClosing: true, ...connectionOptions(o.connectionLimits ?? LISTENER_CONNECTION_LIMITS) };
 }
 
-/** Constant-time comparison whatever the lengths: both sides are hashed to the same size first. */
-function sameKey(given: unknown, expectedDigest: Buffer): boolean {
-  if (typeof given !== 'string') return false;
-  return crypto.timingSafeEqual(crypto.createHash('sha256').update(given).digest(), expectedDigest);
+/**
+ * The X-Api-Key check for this key, or null when no key is set (every request passes). Constant-time whatever the
+ * lengths: both sides are hashed to the same size first.
+ */
+export function apiKeyCheck(apiKey: string | undefined): ((given: unknown) => boolean) | null {
+  if (!apiKey) return null;
+  const expected = crypto.createHash('sha256').update(apiKey).digest();
+  return (given) => typeof given === 'string' && crypto.timingSafeEqual(crypto.createHash('sha256').update(given).digest(), expected);
+}
+
+/** The verbose request log line, the same whichever path answered. */
+export function logRequest(o: Pick<ListenerHttpOptions, 'logger' | 'name'>, method: string, url: string, status: number, ms: number): void {
+  o.logger.info({ listener: o.name, method, url, status, ms: Math.round(ms * 100) / 100 }, `${method} ${url} ${status}`);
 }
 
 /** q=0 turns an encoding off ("gzip;q=0"). */
@@ -65,10 +76,10 @@ const CLIENT_ERRORS: Record<string, string> = {
 
 export function installListenerHttp(app: FastifyInstance, o: ListenerHttpOptions): void {
   applyConnectionLimits(app.server, o.connectionLimits ?? LISTENER_CONNECTION_LIMITS);
-  const expected = o.apiKey ? crypto.createHash('sha256').update(o.apiKey).digest() : null;
-  if (expected) {
+  const keyOk = apiKeyCheck(o.apiKey);
+  if (keyOk) {
     app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-      if (!sameKey(req.headers['x-api-key'], expected)) {
+      if (!keyOk(req.headers['x-api-key'])) {
         return reply.code(401).send({ error: req.headers['x-api-key'] === undefined ? 'X-Api-Key header is required' : 'X-Api-Key is wrong' });
       }
       return undefined;
@@ -90,9 +101,7 @@ export function installListenerHttp(app: FastifyInstance, o: ListenerHttpOptions
   }
 
   if (o.verbose) {
-    app.addHook('onResponse', async (req, reply) => {
-      o.logger.info({ listener: o.name, method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, `${req.method} ${req.url} ${reply.statusCode}`);
-    });
+    app.addHook('onResponse', async (req, reply) => logRequest(o, req.method, req.url, reply.statusCode, reply.elapsedTime));
   }
 
   app.setNotFoundHandler(async (req, reply) => reply.code(404).send({ error: `no such route: ${req.method} ${req.url.split('?')[0].slice(0, 100)}` }));
@@ -107,6 +116,28 @@ export function installListenerHttp(app: FastifyInstance, o: ListenerHttpOptions
     // Anything else is ours: the detail goes to the log, the caller gets one plain sentence.
     o.logger.error({ err, listener: o.name, method: req.method, url: req.url }, 'live listener request failed');
     return reply.code(500).send({ error: 'internal error' });
+  });
+}
+
+/**
+ * Puts `serve` in front of fastify on the listener's own server (same socket, connection limits and deadlines):
+ * it answers the requests it can and returns true, or returns false having written nothing, and fastify handles
+ * the request as if nothing stood in front. From the moment the listener starts closing everything goes to
+ * fastify, which answers 503.
+ */
+export function serveInFront(app: FastifyInstance, serve: (req: IncomingMessage, res: ServerResponse) => boolean): void {
+  const server = app.server;
+  const fastifyHandler = app.routing;
+  // fastify registers its handler as the server's first 'request' listener; it is swapped for one that asks `serve` first.
+  if (server.listeners('request')[0] !== fastifyHandler) throw new Error('serveInFront: fastify\'s request handler is not the server\'s first listener');
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  server.removeListener('request', fastifyHandler);
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (closing || !serve(req, res)) fastifyHandler(req, res);
   });
 }
 

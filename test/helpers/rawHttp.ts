@@ -7,6 +7,8 @@ export interface RawAnswer {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** The body's bytes as sent (de-chunked, never decompressed). */
+  bytes: Buffer;
   /** The body parsed as JSON, or undefined. */
   json: unknown;
 }
@@ -54,7 +56,7 @@ export function rawRequest(
       } catch {
         json = undefined;
       }
-      resolve({ status, headers: out, body, json });
+      resolve({ status, headers: out, body, bytes, json });
     });
     socket.write(head + (o.body ?? ''));
   });

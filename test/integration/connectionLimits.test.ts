@@ -159,6 +159,18 @@ describe('connection limits', () => {
     await exercise(port, '/health', {});
   });
 
+  it('the pricing listener, for a GET /price answered in front of fastify', async () => {
+    const port = Number(new URL(services[0].endpoints['Pricing listener']).port);
+    const target = '/price?customer=C1&product=P1&warehouse=MEL&quantity=10';
+    expect((await rawRequest(port, { target })).status).toBe(200);
+    const ka = await keepAliveRequest(port, target);
+    expect(ka.head).toMatch(/^HTTP\/1\.1 200/);
+    expect(ka.head.toLowerCase()).toMatch(/keep-alive: timeout=\d/);
+    await ka.closedAt;
+    const answers = await pipelined(port, target, 8);
+    expect(answers.match(/HTTP\/1\.1 200/g)?.length).toBe(SMALL.maxRequestsPerSocket);
+  });
+
   it('the ERP listener', async () => {
     const port = Number(new URL(services[1].endpoints['ERP listener']).port);
     const idle = await idleConnections(port, 30);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { availability, bestBreak, invalidCodeSet, priceAnswer, resolvePrice, type ProductFacts } from '../../core/pricing/priceRules.js';
 import { conditionCodes } from '../../core/contracts/settings.schema.js';
 import { Lru } from '../../core/pricing/lru.js';
+import { Rng } from '../../core/demo/rng.js';
 import { acceptsGzip } from '../../core/pricing/listenerHttp.js';
 
 const product = (over: Partial<ProductFacts> = {}): ProductFacts => ({
@@ -70,6 +71,33 @@ describe('price cache LRU and gzip negotiation', () => {
     const off = new Lru<string, number>(0);
     off.set('a', 1);
     expect(off.size).toBe(0);
+  });
+
+  it('behaves as a list kept in order of use, over many random gets, sets and clears', () => {
+    const rng = new Rng(7);
+    for (const capacity of [1, 2, 3, 8, 50]) {
+      const lru = new Lru<number, number>(capacity);
+      // The model: keys most recent first.
+      let model: Array<[number, number]> = [];
+      for (let i = 0; i < 5000; i++) {
+        const key = rng.int(0, capacity * 2);
+        const r = rng.next();
+        if (r < 0.45) {
+          const at = model.findIndex(([k]) => k === key);
+          const want = at >= 0 ? model[at][1] : undefined;
+          if (at >= 0) model = [model[at], ...model.slice(0, at), ...model.slice(at + 1)];
+          expect(lru.get(key)).toBe(want);
+        } else if (r < 0.995) {
+          model = [[key, i] as [number, number], ...model.filter(([k]) => k !== key)].slice(0, capacity);
+          lru.set(key, i);
+        } else {
+          model = [];
+          lru.clear();
+        }
+        expect(lru.size).toBe(model.length);
+      }
+      for (const [k, v] of model) expect(lru.get(k)).toBe(v);
+    }
   });
 
   it('accepts gzip unless refused with q=0', () => {
