@@ -23,8 +23,6 @@ import type { Integrator } from '../worker/integrator.js';
 import { CUSTOMER_ACTIONS, ActionError } from '../customers/actions.js';
 import { listBlockedUsers } from '../customers/blockedUsers.js';
 import { runConfigCheck } from '../customers/checkConfig.js';
-import type { Db } from '../db/db.js';
-import { openDb } from '../db/openDb.js';
 import { FatalError, RetryableError, userMessage } from '../errors.js';
 import { DsnError, parseDsn } from '../db/dsn.js';
 import { redactSettingsForUi, restoreRedacted } from './settingsSecrets.js';
@@ -273,8 +271,12 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
     const all = q.all === '1' || q.all === 'true';
     const r = integrator.runNow(parsed.data, { all });
     if (r.done) void r.done.catch(() => undefined);
+    const soon = <T>(p: Promise<T>) => Promise.race([p, new Promise<null>((resolve) => setTimeout(() => resolve(null), 1500).unref())]);
+    // Another process's run of the event (or of one including its work) holds its lock: refused, naming it.
+    const refusal = r.admitted ? await soon(r.admitted) : null;
+    if (refusal) return reply.status(409).send({ accepted: false, event: parsed.data, runId: null, message: refusal });
     // Wait a moment for the run's id so the UI can follow it; the run goes on either way.
-    const runId = r.runId ? await Promise.race([r.runId, new Promise<null>((resolve) => setTimeout(() => resolve(null), 1500).unref())]) : null;
+    const runId = r.runId ? await soon(r.runId) : null;
     return reply.status(r.accepted ? 202 : 409).send({ accepted: r.accepted, event: parsed.data, runId, message: r.message });
   });
 
@@ -342,23 +344,18 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
       throw new HttpError(known ? 501 : 404, known ? `customer action "${actionName}" is not available in this edition` : `unknown customer action "${actionName}" (one of: ${Object.keys(CUSTOMER_ACTIONS).join(', ') || 'none'})`);
     }
     return integrator.withWeb(async (webDb) => {
-      let erpDb: Db | undefined;
-      try {
-        const message = await action.run(
-          {
-            webDb,
-            erpDb: async () => (erpDb ??= await openDb(String(integrator.applied.erpDsn), { baseDir: integrator.settings.dir })),
-            settings: integrator.applied,
-            logger: logger.child({ action: actionName, customer: code }),
-            now: () => new Date(),
-          },
-          code,
-        );
-        logger.info({ action: actionName, customer: code }, message);
-        return { customer: await getCustomer(webDb, code), message };
-      } finally {
-        await erpDb?.close();
-      }
+      const message = await action.run(
+        {
+          webDb,
+          erpDb: () => integrator.borrow('erp'),
+          settings: integrator.applied,
+          logger: logger.child({ action: actionName, customer: code }),
+          now: () => new Date(),
+        },
+        code,
+      );
+      logger.info({ action: actionName, customer: code }, message);
+      return { customer: await getCustomer(webDb, code), message };
     });
   });
 

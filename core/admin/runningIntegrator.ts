@@ -18,6 +18,8 @@ export interface StartOptions {
   logger?: Logger;
   uiDir?: string;
   services?: readonly Service[];
+  /** This process, as a run refused elsewhere names it (default "integrator run"). */
+  command?: string;
 }
 
 export interface RunningIntegrator {
@@ -52,7 +54,7 @@ export async function startRunningIntegrator(options: StartOptions): Promise<Run
       maxFiles: Number(v.logMaxFiles),
       secrets: secretsOf(v),
     });
-  const integrator = new Integrator({ settingsFile: settings.file, foreground: options.foreground, logger, services: options.services });
+  const integrator = new Integrator({ settingsFile: settings.file, foreground: options.foreground, logger, services: options.services, command: options.command });
   await integrator.start();
   const app = await buildAdminServer({ integrator, logger, uiDir: options.uiDir });
   let adminUrl: string;

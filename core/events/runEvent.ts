@@ -4,7 +4,7 @@ import type { SettingsValues } from '../contracts/settings.schema.js';
 import type { EventName, Progress, RunStatus } from '../contracts/events.js';
 import { EVENT_LABELS } from '../contracts/events.js';
 import { getEvent } from './registry.js';
-import type { RunCounts, RunOptions, RunSummary } from './types.js';
+import type { RunOptions, RunSummary } from './types.js';
 import { emptySummary } from './types.js';
 import { FatalError, isRetryable, userMessage } from '../errors.js';
 import { erpReads } from '../erp/erpReads.js';
@@ -19,6 +19,8 @@ export interface RunEventDeps {
   logger: Logger;
   signal?: AbortSignal;
   onProgress?(p: Progress): void;
+  /** The run has its IntegrationRun row (not called for the runs it runs as its steps). */
+  onRecorded?(runId: number): void;
   now?(): Date;
 }
 
@@ -57,8 +59,9 @@ export async function logOnWeb(deps: RunEventDeps, event: string, runId: number 
 }
 
 /**
- * Runs one integration event and records it in IntegrationRun (and IntegratorEventLog). Never throws for a
- * failed run: the outcome says what happened, so callers (CLI, worker, admin API) report it their way.
+ * Runs one integration event on the connections given and records it in IntegrationRun (and IntegratorEventLog).
+ * Never throws for a failed run: the outcome says what happened. This is the pipeline's last step (see
+ * run/runPipeline.ts, which opens the connections and holds the event's lock); tests call it directly.
  */
 export async function runEvent(name: EventName, options: Partial<RunOptions>, deps: RunEventDeps): Promise<RunOutcome> {
   const now = () => deps.now?.() ?? new Date();
@@ -72,6 +75,7 @@ export async function runEvent(name: EventName, options: Partial<RunOptions>, de
   } catch (err) {
     return { runId: -1, event: name, status: 'Failed', summary: emptySummary(), error: `cannot record the run in the web database: ${userMessage(err)}`, retryable: isRetryable(err), durationMs: Date.now() - started, recorded: false, startedAt };
   }
+  deps.onRecorded?.(runId);
   const logger = deps.logger.child({ event: name, runId });
   const signal = deps.signal ?? new AbortController().signal;
   logger.info({ mode }, `${EVENT_LABELS[name]} started`);
@@ -100,7 +104,7 @@ export async function runEvent(name: EventName, options: Partial<RunOptions>, de
           deps.onProgress?.({ event: name, runId, phase, done, total, startedAt });
           if (c) counts.save(c);
         },
-        runEvent: async (other, o) => (await runEvent(other, o ?? {}, deps)).summary,
+        runEvent: async (other, o) => (await runEvent(other, o ?? {}, { ...deps, onRecorded: undefined })).summary,
       },
       { all },
     );
