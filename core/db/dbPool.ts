@@ -3,7 +3,7 @@
 // API of a process share it; what they are handed can never close it, only the pool's owner does.
 import type { Db, Params, Row, RunResult, UpsertOptions } from './db.js';
 import { describeDsn, parseDsn, type Dsn } from './dsn.js';
-import { openDb, type OpenOptions } from './openDb.js';
+import { openDb } from './openDb.js';
 
 export interface DbPoolOptions {
   /** Folder a relative SQLite path is resolved against. */
@@ -12,8 +12,6 @@ export interface DbPoolOptions {
   create?: boolean;
   /** Run once on every connection the pool opens, before anyone uses it (the web database's migrations). */
   prepare?(db: Db): Promise<void>;
-  /** Opens a connection (default openDb). */
-  open?(dsn: string, options: OpenOptions): Promise<Db>;
 }
 
 /** Whether a connection still serves its database (SQLite: the same file at the same path). */
@@ -55,7 +53,7 @@ export class DbPool {
   /** A connection of its own (SQL Server: one session, e.g. for a session-owned lock); the caller closes it. */
   async session(): Promise<Db> {
     if (this.kind === 'sqlite') throw new Error('a SQLite database has one connection per process: borrow it');
-    return (this.options.open ?? openDb)(this.dsn, { baseDir: this.options.baseDir, poolSize: 1 });
+    return openDb(this.dsn, { baseDir: this.options.baseDir, poolSize: 1 });
   }
 
   /** The connection open now, or one opened now. */
@@ -74,7 +72,7 @@ export class DbPool {
   }
 
   private async open(): Promise<Db> {
-    const db = await (this.options.open ?? openDb)(this.dsn, { baseDir: this.options.baseDir, create: this.createNext });
+    const db = await openDb(this.dsn, { baseDir: this.options.baseDir, create: this.createNext });
     try {
       await this.options.prepare?.(db);
     } catch (err) {

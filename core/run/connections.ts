@@ -2,8 +2,6 @@
 // everything the process does. The web database's migrations are checked when its connection opens (at the
 // process's start, and again only if the database had to be reopened), never per run.
 import { DbPool } from '../db/dbPool.js';
-import type { OpenOptions } from '../db/openDb.js';
-import type { Db } from '../db/db.js';
 import { migrate } from '../db/schema.js';
 import { WEB_MIGRATIONS } from '../web/webSchema.js';
 import type { SettingsValues } from '../contracts/settings.schema.js';
@@ -20,15 +18,12 @@ export interface ConnectionOptions {
   baseDir: string;
   /** Create the web database's file when it is missing, at the first open (the CLI; the worker's start). */
   createWeb?: boolean;
-  /** Opens a connection (default openDb). */
-  open?(dsn: string, options: OpenOptions): Promise<Db>;
 }
 
 export function webPool(dsn: string, options: ConnectionOptions): DbPool {
   return new DbPool(dsn, {
     baseDir: options.baseDir,
     create: options.createWeb,
-    open: options.open,
     prepare: async (db) => {
       await migrate(db, WEB_MIGRATIONS);
     },
@@ -37,7 +32,7 @@ export function webPool(dsn: string, options: ConnectionOptions): DbPool {
 
 export function processConnections(settings: SettingsValues, options: ConnectionOptions): ProcessConnections {
   const web = webPool(String(settings.webDsn), options);
-  const erp = new DbPool(String(settings.erpDsn), { baseDir: options.baseDir, open: options.open });
+  const erp = new DbPool(String(settings.erpDsn), { baseDir: options.baseDir });
   return {
     web,
     erp,

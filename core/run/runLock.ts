@@ -265,12 +265,16 @@ export class RunLock {
         if (this.released) return;
         const at = new Date((this.options.now ?? Date.now)()).toISOString();
         const mine = await this.web.run(`UPDATE [IntegrationLock] SET [HeartbeatAt] = @at WHERE [Resource] = @resource AND [Owner] = @owner`, { at, resource: this.row.Resource, owner: this.row.Owner });
-        let held = mine.changes > 0;
+        if (!mine.changes) return this.lose();
         if (this.session) {
-          const mode = await this.session.get<{ mode: string }>(`SELECT APPLOCK_MODE('public', @resource, 'Session') AS [mode]`, { resource: appLock(this.row.Resource) });
-          held = mode?.mode === 'Exclusive';
+          let mode: string | undefined;
+          try {
+            mode = (await this.session.get<{ mode: string }>(`SELECT APPLOCK_MODE('public', @resource, 'Session') AS [mode]`, { resource: appLock(this.row.Resource) }))?.mode;
+          } catch {
+            // The session is gone, and the server released its lock with it.
+          }
+          if (mode !== 'Exclusive') this.lose();
         }
-        if (!held && !this.released) this.lose();
       } catch (err) {
         // The database away for a moment: the run finds out by itself; a later beat tries again.
         this.options.logger?.debug({ err: userMessage(err) }, 'run lock heartbeat not written');
@@ -282,6 +286,7 @@ export class RunLock {
   }
 
   private lose(): void {
+    if (this.released || this.abort.signal.aborted) return;
     const line = `${EVENT_LABELS[this.row.Event as EventName]}: another process took over this run's lock (its heartbeat was stale); stopping after the current batch`;
     this.options.logger?.error({ event: this.row.Event, runId: this.runId }, line);
     this.abort.abort(new Error(line));

@@ -10,7 +10,6 @@
 // applies them. One connection pool per database serves its runs, its services and the admin API.
 import { EventEmitter } from 'node:events';
 import type { Db } from '../db/db.js';
-import type { OpenOptions } from '../db/openDb.js';
 import type { Logger } from '../logging/logger.js';
 import { EVENT_LABELS, type EventName, type Progress, type RunRecord } from '../contracts/events.js';
 import type { PriceAnswer, Status } from '../contracts/adminApi.js';
@@ -53,8 +52,6 @@ export interface IntegratorOptions {
   blockedRecheckMs?: number;
   /** The ERP and web databases are checked this often for the status (default 30 s). */
   healthCheckMs?: number;
-  /** Opens a database connection (default openDb). */
-  openDb?(dsn: string, options: OpenOptions): Promise<Db>;
   now?(): Date;
 }
 
@@ -172,7 +169,7 @@ export class Integrator extends EventEmitter {
   }
 
   private openConnections(): ProcessConnections {
-    return processConnections(this.applied, { baseDir: this.settingsValue.dir, createWeb: true, open: this.options.openDb });
+    return processConnections(this.applied, { baseDir: this.settingsValue.dir, createWeb: true });
   }
 
   private serial(fn: () => Promise<void>): Promise<void> {
