@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../logging/logger.js';
 import { logsDir } from '../logging/exportLogs.js';
 import { Integrator } from '../worker/integrator.js';
 import type { Service } from '../worker/service.js';
+import { SERVICES } from '../pricing/pricingServices.js';
 import { readRuntime, removeRuntime, writeRuntime } from '../worker/runtimeFile.js';
 import { buildAdminServer, listenAdmin, newAdminToken } from './adminServer.js';
 import { FatalError, userMessage } from '../errors.js';
@@ -17,6 +18,7 @@ export interface StartOptions {
   /** Default: a logger from the settings (files, plus the console in foreground mode). */
   logger?: Logger;
   uiDir?: string;
+  /** Default: every service of the product (SERVICES). */
   services?: readonly Service[];
   /** This process, as a run refused elsewhere names it (default "integrator run"). */
   command?: string;
@@ -54,7 +56,7 @@ export async function startRunningIntegrator(options: StartOptions): Promise<Run
       maxFiles: Number(v.logMaxFiles),
       secrets: secretsOf(v),
     });
-  const integrator = new Integrator({ settingsFile: settings.file, foreground: options.foreground, logger, services: options.services, command: options.command });
+  const integrator = new Integrator({ settingsFile: settings.file, foreground: options.foreground, logger, services: options.services ?? SERVICES, command: options.command });
   await integrator.start();
   const app = await buildAdminServer({ integrator, logger, uiDir: options.uiDir });
   let adminUrl: string;

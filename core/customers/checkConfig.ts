@@ -8,7 +8,7 @@ import { checkMigratable, schemaStatus } from '../db/schema.js';
 import { WEB_MIGRATIONS, WEB_TABLES } from '../web/webSchema.js';
 import { ERP_TABLES } from '../erp/erpSchema.js';
 import { parseInclusionFilter } from '../erp/inclusionFilter.js';
-import { resolveCustomerMapping } from '../events/customerMapping.js';
+import { resolveCustomerMapping } from '../web/customerMapping.js';
 import { EVENT_LABELS, EVENT_SCHEDULE_KEYS } from '../contracts/events.js';
 import { SETTINGS_BY_KEY } from '../contracts/settings.schema.js';
 import type { z } from 'zod';

@@ -9,9 +9,9 @@ import { writeSettingsFile } from '../settings/settingsFile.js';
 import { defaultSettings, type SettingsValues } from '../contracts/settings.schema.js';
 import { Rng } from './rng.js';
 import { generateWebDemo } from './webDemoData.js';
+import { DEMO_TODAY } from './demoToday.js';
 
-/** The demo's "today": fixed, so the same seed gives the same data whenever it runs. */
-export const DEMO_TODAY = '2026-11-01';
+export { DEMO_TODAY } from './demoToday.js';
 export const DEMO_WAREHOUSES = ['MEL', 'SYD', 'BNE', 'PER'] as const;
 export const DEMO_PRICE_CODES = ['A', 'B', 'C', 'D'] as const;
 export const DEMO_ORDER_STATUSES = ['10', '30', '40', '70', '80', '90'] as const;

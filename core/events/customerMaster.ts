@@ -11,7 +11,7 @@ import { FilterError, parseInclusionFilter, type FilterCondition } from '../erp/
 import type { WebStore } from '../web/webStore.js';
 import { SqlWebStore } from '../web/sqlWebStore.js';
 import { FatalError, isRetryable, userMessage } from '../errors.js';
-import { resolveCustomerMapping } from './customerMapping.js';
+import { resolveCustomerMapping } from '../web/customerMapping.js';
 import { erpFingerprint, fingerprintOf, isDisabled, mapDebtor, type MapOptions, type MappedDebtor } from './customerMapper.js';
 import { CUSTOMER_MASTER_STEPS, type StepResult } from './customerMasterSteps.js';
 import { editableFields } from '../customers/webEdits.js';

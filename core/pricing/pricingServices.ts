@@ -152,3 +152,6 @@ export const erpListenerService: Service = {
   enabled: (s) => s.enableErpListener === true,
   start: (ctx) => startErpListener(ctx),
 };
+
+/** Every service, in start order: what a running integrator starts (each capability adds its own). */
+export const SERVICES: Service[] = [pricingListenerService, erpListenerService];

@@ -195,9 +195,3 @@ export function secretsOf(values: SettingsValues): string[] {
   return [...new Set(out.filter((s) => s.length >= 3))];
 }
 
-/** Replaces every secret in a text with ***. */
-export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) out = out.split(s).join('***');
-  return out;
-}

@@ -5,7 +5,7 @@
 import { SETTINGS_BY_KEY, isLoopbackAddress, type FieldError, type SettingsValues } from '../contracts/settings.schema.js';
 import { ERP_TABLES_BY_NAME } from '../erp/erpSchema.js';
 import { FilterError, parseInclusionFilter } from '../erp/inclusionFilter.js';
-import { MappingError, resolveCustomerMapping } from '../events/customerMapping.js';
+import { MappingError, resolveCustomerMapping } from '../web/customerMapping.js';
 
 /** The deb_master columns of the ERP contract (SPEC 3): what a filter or mapping may name. */
 const DEB_COLUMNS = ERP_TABLES_BY_NAME.get('deb_master')!.columns.map((c) => c.name);

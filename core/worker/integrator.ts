@@ -23,7 +23,7 @@ import { userMessage } from '../errors.js';
 import { processConnections, type ProcessConnections } from '../run/connections.js';
 import { markGhostRuns } from '../run/runPipeline.js';
 import { refusalLine, thisProcess, type LockHolder } from '../run/runLock.js';
-import { SERVICES, type RunningService, type Service, type TestPricingRequest } from './service.js';
+import type { RunningService, Service, TestPricingRequest } from './service.js';
 import { lastRunPerEvent } from './runHistory.js';
 import { RunExecutor } from './runExecutor.js';
 import { Scheduler } from './scheduler.js';
@@ -41,7 +41,7 @@ export interface IntegratorOptions {
   logger: Logger;
   /** The command this process runs, as a refused run elsewhere names it (default "integrator run"). */
   command?: string;
-  /** Services to start (default: SERVICES). */
+  /** Services to start (default: none; the process's composition root passes pricing's SERVICES). */
   services?: readonly Service[];
   /** Retry of a retryable failure: first delay, doubling up to max. */
   retryBaseMs?: number;
@@ -123,7 +123,7 @@ export class Integrator extends EventEmitter {
     });
     this.services = new ServiceSupervisor({
       logger: options.logger,
-      services: options.services ?? SERVICES,
+      services: options.services ?? [],
       connections: () => this.connectionsValue,
       settings: () => this.applied,
       retryBaseMs: options.retryBaseMs,

@@ -6,7 +6,7 @@ import type { Db } from '../../core/db/db.js';
 import { loadSettings } from '../../core/settings/settingsFile.js';
 import { createLogger } from '../../core/logging/logger.js';
 import type { SettingsValues } from '../../core/contracts/settings.schema.js';
-import { inList } from '../../core/customers/sqlLists.js';
+import { inList } from '../../core/db/sqlLists.js';
 
 export const silentLogger = createLogger({ level: 'silent' });
 
@@ -30,7 +30,7 @@ export async function openDemo(dir: string, name: string, customers = 60, settin
  * tests do not depend on that event. Only the columns the tests read.
  */
 export async function putErpCustomersOnWeb(erp: Db, web: Db, codes?: string[]): Promise<void> {
-  const list = codes ? inList('c', codes) : undefined;
+  const list = codes ? inList(codes, 'c') : undefined;
   const rows = await erp.all<Record<string, unknown>>(
     `SELECT [accountcode], [dr_name], [dr_status], [email], [phone], [dr_date_last_changed] FROM [deb_master]${list ? ` WHERE [accountcode] IN (${list.sql})` : ''}`,
     list?.params,

@@ -5,10 +5,10 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { API } from '../../contracts/adminApi.js';
-import { loadSettings, scrub } from '../../settings/settingsFile.js';
+import { loadSettings } from '../../settings/settingsFile.js';
 import { runConfigCheck } from '../../customers/checkConfig.js';
 import { exportLogs, logsDir } from '../../logging/exportLogs.js';
-import { logFile } from '../../logging/logger.js';
+import { logFile, scrub } from '../../logging/logger.js';
 import { tailLog } from '../queries.js';
 import type { AdminContext } from './context.js';
 

@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { API, SettingsBodySchema } from '../../contracts/adminApi.js';
 import { SETTINGS, SETTINGS_BY_KEY, SETTING_GROUPS, coerceSettingInput, validateSettings, formatFieldError, type SettingsValues } from '../../contracts/settings.schema.js';
-import { saveSettings, scrub, secretsOf } from '../../settings/settingsFile.js';
+import { saveSettings, secretsOf } from '../../settings/settingsFile.js';
+import { scrub } from '../../logging/logger.js';
 import { settingsRuleErrors } from '../../settings/settingsRules.js';
 import { DsnError, parseDsn } from '../../db/dsn.js';
 import { userMessage } from '../../errors.js';
