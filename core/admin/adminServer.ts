@@ -93,7 +93,7 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
     }
   });
 
-  const token = () => String(integrator.applied.adminToken ?? '');
+  const token = () => integrator.applied.adminToken ?? '';
   const secrets = () => secretsOf(integrator.applied);
 
   // Authorisation follows the route fastify matched, never the raw URL: every route needs the token unless it is

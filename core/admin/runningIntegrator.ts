@@ -51,9 +51,9 @@ export async function startRunningIntegrator(options: StartOptions): Promise<Run
     createLogger({
       dir: logsDir(settings),
       console: options.foreground,
-      level: String(v.logLevel || 'info'),
-      maxBytes: Number(v.logMaxFileSizeMb) * 1024 * 1024,
-      maxFiles: Number(v.logMaxFiles),
+      level: v.logLevel || 'info',
+      maxBytes: v.logMaxFileSizeMb * 1024 * 1024,
+      maxFiles: v.logMaxFiles,
       secrets: secretsOf(v),
     });
   const integrator = new Integrator({ settingsFile: settings.file, foreground: options.foreground, logger, services: options.services ?? SERVICES, command: options.command });
@@ -61,7 +61,7 @@ export async function startRunningIntegrator(options: StartOptions): Promise<Run
   const app = await buildAdminServer({ integrator, logger, uiDir: options.uiDir });
   let adminUrl: string;
   try {
-    adminUrl = await listenAdmin(app, Number(integrator.applied.adminPort));
+    adminUrl = await listenAdmin(app, integrator.applied.adminPort);
   } catch (err) {
     await integrator.stop();
     throw new FatalError(`the admin API cannot listen on 127.0.0.1:${integrator.applied.adminPort}: ${userMessage(err)}`);
@@ -81,7 +81,7 @@ export async function startRunningIntegrator(options: StartOptions): Promise<Run
     settings,
     logger,
     adminUrl,
-    token: String(integrator.applied.adminToken),
+    token: integrator.applied.adminToken,
     stop: () =>
       (stopped ??= (async () => {
         integrator.off('state', onState);

@@ -155,10 +155,10 @@ export async function sendWebAccounts(
   const erpDb = erpReads(deps.erpDb);
   const nowIso = deps.now().toISOString();
   if (!webCodes.length) return { results: [], waitingForConfirmation: [] };
-  const template = parseTemplate(String(settings.customerNumberingSequence ?? ''));
-  const guest = String(settings.guestCustomer ?? '').trim();
-  const customerClass = String(settings.customerClass ?? '').trim();
-  const defaultCountry = String(settings.defaultCountry ?? '');
+  const template = parseTemplate(settings.customerNumberingSequence ?? '');
+  const guest = (settings.guestCustomer ?? '').trim();
+  const customerClass = (settings.customerClass ?? '').trim();
+  const defaultCountry = settings.defaultCountry ?? '';
 
   const list = inList(webCodes, 'w');
   const customers = await webDb.all<WebCustomerRow>(
@@ -300,7 +300,7 @@ export async function sendWebAccounts(
       if (how.get(c.CustomerCode) === 'linked') {
         // A debtor of the ERP's own, not yet on the web: it arrives as Customer Master would bring it (its Site,
         // Inactive until an admin marks it active), so the result does not depend on which ran first.
-        row.Site = String(settings.site ?? '') || null;
+        row.Site = (settings.site ?? '') || null;
         row.ActiveStatus = 'Inactive';
       }
       rows.push(row);

@@ -6,7 +6,7 @@ import { createTables, migrate } from '../db/schema.js';
 import { ERP_TABLES } from '../erp/erpSchema.js';
 import { WEB_MIGRATIONS } from '../web/webSchema.js';
 import { writeSettingsFile } from '../settings/settingsFile.js';
-import { defaultSettings, type SettingsValues } from '../contracts/settings.schema.js';
+import { defaultSettings, type SettingsInput } from '../contracts/settings.schema.js';
 import { Rng } from './rng.js';
 import { generateWebDemo } from './webDemoData.js';
 import { DEMO_TODAY } from './demoToday.js';
@@ -210,7 +210,7 @@ export interface DemoInitOptions {
   /** Overwrite existing files (default: refuse). */
   force?: boolean;
   /** Extra settings to write. */
-  settings?: SettingsValues;
+  settings?: SettingsInput;
 }
 
 export interface DemoInitResult {

@@ -24,7 +24,7 @@ export async function sendSpecialPrices(ctx: EventContext, options: RunOptions):
   const { erpDb, webDb } = ctx;
   let conditions;
   try {
-    conditions = parseInclusionFilter(String(ctx.settings.debtorInclusionFilter ?? ''), DEB_COLUMNS);
+    conditions = parseInclusionFilter(ctx.settings.debtorInclusionFilter ?? '', DEB_COLUMNS);
   } catch (err) {
     throw new FatalError(`Debtor Inclusion Filter (debtorInclusionFilter): ${(err as Error).message}`);
   }

@@ -33,7 +33,7 @@ const same = (a: unknown, b: unknown) => String(a ?? '').trim() === String(b ?? 
 const time = (s: unknown) => (s ? Date.parse(String(s)) : Number.NaN);
 
 function batchSize(ctx: EventContext): number {
-  return Math.max(1, Math.min(MAX_BATCH, Number(ctx.settings.batchSize ?? MAX_BATCH)));
+  return Math.max(1, Math.min(MAX_BATCH, ctx.settings.batchSize ?? MAX_BATCH));
 }
 
 const ELIGIBLE = `[Source] = 'WEB' AND ([CrmStatus] IS NULL OR [CrmStatus] = 'Approved')`;
@@ -125,7 +125,7 @@ export function planEditPush(
 
 async function sendOrders(ctx: EventContext, summary: RunSummary, details: Record<string, unknown>): Promise<string | undefined> {
   const { erpDb, webDb, logger } = ctx;
-  const guest = String(ctx.settings.guestCustomer ?? '').trim();
+  const guest = (ctx.settings.guestCustomer ?? '').trim();
   const fields = editableFields(ctx.settings);
   const where = `o.[Source] = 'WEB' AND o.[SentToErpAt] IS NULL`;
   const total = Number((await webDb.get<{ n: number }>(`SELECT COUNT(*) AS [n] FROM [SalesOrder] o WHERE ${where}`))?.n ?? 0);

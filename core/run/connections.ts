@@ -31,8 +31,8 @@ export function webPool(dsn: string, options: ConnectionOptions): DbPool {
 }
 
 export function processConnections(settings: SettingsValues, options: ConnectionOptions): ProcessConnections {
-  const web = webPool(String(settings.webDsn), options);
-  const erp = new DbPool(String(settings.erpDsn), { baseDir: options.baseDir });
+  const web = webPool(settings.webDsn, options);
+  const erp = new DbPool(settings.erpDsn, { baseDir: options.baseDir });
   return {
     web,
     erp,

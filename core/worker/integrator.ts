@@ -95,7 +95,7 @@ export class Integrator extends EventEmitter {
     this.health = new DatabaseHealth({
       now,
       pools: () => this.connectionsValue,
-      dsn: (which) => ({ dsn: String(which === 'web' ? this.applied.webDsn : this.applied.erpDsn), baseDir: this.settingsValue.dir }),
+      dsn: (which) => ({ dsn: which === 'web' ? this.applied.webDsn : this.applied.erpDsn, baseDir: this.settingsValue.dir }),
       pending: this.pending,
       active: () => this.stateValue === 'running',
       onBack: (which) => this.scheduler.databaseBack(which),
@@ -208,7 +208,7 @@ export class Integrator extends EventEmitter {
     this.stateValue = 'starting';
     const c = this.connectionsValue;
     // Settings applied now may point elsewhere: the pools follow them.
-    if (c.web.dsn !== String(this.applied.webDsn) || c.erp.dsn !== String(this.applied.erpDsn) || c.baseDir !== this.settingsValue.dir) {
+    if (c.web.dsn !== this.applied.webDsn || c.erp.dsn !== this.applied.erpDsn || c.baseDir !== this.settingsValue.dir) {
       await c.close();
       this.connectionsValue = this.openConnections();
     }

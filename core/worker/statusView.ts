@@ -47,9 +47,9 @@ export function buildStatus(src: StatusSources): Status {
     restartRequired: src.pendingChanges.length > 0,
     pendingChanges: src.pendingChanges,
     nightlyRestartAt: src.nightlyRestartAt?.toISOString() ?? null,
-    erp: { description: redactDsn(String(s.erpDsn)), ...health(src.health.erp) },
-    web: { description: redactDsn(String(s.webDsn)), ...health(src.health.web) },
-    pricingListener: listener(src, 'Pricing listener', Boolean(s.enableLivePricingAvailabilityListener)),
+    erp: { description: redactDsn(s.erpDsn), ...health(src.health.erp) },
+    web: { description: redactDsn(s.webDsn), ...health(src.health.web) },
+    pricingListener: listener(src, 'Pricing listener', s.enableLivePricingAvailabilityListener),
     erpListener: listener(src, 'ERP listener', s.enableErpListener === true),
     events: EVENT_NAMES.map((name) => {
       const st = src.schedule(name);

@@ -5,7 +5,7 @@ import { openDb } from '../../core/db/openDb.js';
 import type { Db } from '../../core/db/db.js';
 import { loadSettings } from '../../core/settings/settingsFile.js';
 import { createLogger } from '../../core/logging/logger.js';
-import type { SettingsValues } from '../../core/contracts/settings.schema.js';
+import type { SettingsInput, SettingsValues } from '../../core/contracts/settings.schema.js';
 import { inList } from '../../core/db/sqlLists.js';
 
 export const silentLogger = createLogger({ level: 'silent' });
@@ -18,7 +18,7 @@ export interface DemoPair {
   close(): Promise<void>;
 }
 
-export async function openDemo(dir: string, name: string, customers = 60, settings: SettingsValues = {}): Promise<DemoPair> {
+export async function openDemo(dir: string, name: string, customers = 60, settings: SettingsInput = {}): Promise<DemoPair> {
   const demo = await demoInit({ dir: path.join(dir, name), customers, seed: 1, force: true, settings });
   const erp = await openDb(`sqlite:${demo.erp}`);
   const web = await openDb(`sqlite:${demo.web}`);

@@ -1,7 +1,7 @@
 // Settings: read (secrets redacted), the schema, validate, save (applied at the next restart), restart.
 import type { FastifyInstance } from 'fastify';
 import { API, SettingsBodySchema } from '../../contracts/adminApi.js';
-import { SETTINGS, SETTINGS_BY_KEY, SETTING_GROUPS, coerceSettingInput, validateSettings, formatFieldError, type SettingsValues } from '../../contracts/settings.schema.js';
+import { SETTINGS, SETTINGS_BY_KEY, SETTING_GROUPS, coerceSettingInput, validateSettings, formatFieldError, type SettingsInput } from '../../contracts/settings.schema.js';
 import { saveSettings, secretsOf } from '../../settings/settingsFile.js';
 import { scrub } from '../../logging/logger.js';
 import { settingsRuleErrors } from '../../settings/settingsRules.js';
@@ -12,8 +12,8 @@ import { HttpError } from '../httpError.js';
 import type { AdminContext } from './context.js';
 
 /** Values typed in a form arrive as text: turn them into the setting's type so validation judges the value. */
-function coerceBody(body: Record<string, unknown>): SettingsValues {
-  const out: SettingsValues = {};
+function coerceBody(body: Record<string, unknown>): SettingsInput {
+  const out: SettingsInput = {};
   for (const [k, v] of Object.entries(body)) {
     const def = SETTINGS_BY_KEY.get(k);
     out[k] = def && typeof v === 'string' && ['boolean', 'integer', 'port', 'json'].includes(def.type) ? coerceSettingInput(def, v) : v;

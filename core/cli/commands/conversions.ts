@@ -21,7 +21,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (dsn: string, opts: { config?: string }) => {
       const loaded = opts.config ? ctx.settings(opts.config) : undefined;
       const settings = loaded?.values ?? defaultSettings();
-      const logger = createLogger(loaded ? { dir: logsDir(loaded), level: String(settings.logLevel), secrets: secretsOf(settings) } : {});
+      const logger = createLogger(loaded ? { dir: logsDir(loaded), level: settings.logLevel, secrets: secretsOf(settings) } : {});
       // Conversions never read the ERP: this command has the web database alone.
       const web = webPool(dsn, { baseDir: process.cwd() });
       try {

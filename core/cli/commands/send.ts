@@ -23,7 +23,7 @@ export function register(program: Command, ctx: CliContext): void {
       if (!parsed.success) throw new CliError(`unknown event "${eventName}" (one of: ${EVENT_NAMES.join(', ')})`, 2);
       const name = parsed.data;
       const s = ctx.settings(opts.config);
-      const logger = createLogger({ dir: logsDir(s), level: String(s.values.logLevel), secrets: secretsOf(s.values) });
+      const logger = createLogger({ dir: logsDir(s), level: s.values.logLevel, secrets: secretsOf(s.values) });
       const connections = processConnections(s.values, { baseDir: s.dir, createWeb: true });
       const abort = new AbortController();
       const onSignal = () => {
@@ -81,7 +81,7 @@ export function register(program: Command, ctx: CliContext): void {
           if (sm.failed > failures.length) ctx.io.err(`  ... and ${sm.failed - failures.length} more (see the log)`);
           throw new CliError(`${sm.failed} row(s) failed; the rest were sent (run ${outcome.runId})`);
         }
-        throw new CliError(outcome.status === 'Stopped' ? `stopped before the end (run ${outcome.runId}); the next run resumes` : (outcome.error ?? 'the run failed'));
+        throw new CliError(outcome.status === 'Stopped' ? `stopped before the end (run ${outcome.runId}); the next run resumes` : outcome.error ?? 'the run failed');
       } finally {
         // A run that threw still leaves each phase's count in the log (finish() prints nothing twice).
         if (!tty) for (const line of progressLog.finish()) ctx.io.err(line);
