@@ -66,6 +66,19 @@ describe('one runner per event across processes', () => {
     expect(query(s.web, `SELECT COUNT(*) AS n FROM IntegrationState WHERE [Key] = 'customer-master:send-all:resume'`)[0].n).toBe(0);
   });
 
+  it('Customer Conversions is refused in another process while a Customer Master Send All runs, naming it', async () => {
+    const s = await install('conversions-beside', 1, 12_000);
+    const cm = start(['send', 'customer-master', '--all', '--config', s.file]);
+    await until('the Send All under way', () => query(s.web, `SELECT COUNT(*) AS n FROM IntegrationRun WHERE Event = 'customer-master' AND Status = 'Running'`)[0]?.n === 1);
+    const conv = start(['process-pending-conversions', `sqlite:${s.web}`]);
+    expect(await conv.exited).toBe(1);
+    const line = conv.err.join('\n').trim();
+    expect(line).toMatch(/^error: Customer Conversions waits: Customer Master is running and includes its work \(/);
+    expect(HOLDER.exec(line)?.slice(2)).toEqual(['integrator send', os.hostname(), String(cm.child.pid)]);
+    expect(await cm.exited, cm.err.join('\n')).toBe(0);
+    expect(query(s.web, `SELECT COUNT(*) AS n FROM IntegrationRun WHERE Event = 'conversions'`)[0].n).toBe(0);
+  });
+
   it('a CLI send beside a running integrator\'s run of the event is refused naming it; the API refuses the reverse with 409', async () => {
     const s = await install('beside-run', 3000);
     const slow = { TEST_COPY_BATCH: '50', TEST_COPY_PAUSE_MS: '40' };
