@@ -179,7 +179,6 @@ export class RunLock {
     /** SQL Server: the session that owns the application lock. */
     private readonly session: Db | null,
     private readonly row: LockRow,
-    private readonly timing: RunLockTiming,
     private readonly options: RunLockOptions,
   ) {}
 
@@ -242,7 +241,7 @@ export class RunLock {
         throw err;
       }
     }
-    const lock = new RunLock(web, session, row, timing, options);
+    const lock = new RunLock(web, session, row, options);
     lock.timer = setInterval(() => void lock.beat(), timing.heartbeatMs);
     lock.timer.unref();
     return lock;

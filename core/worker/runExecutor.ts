@@ -34,7 +34,8 @@ export interface RunExecutorOptions {
 interface InFlight {
   done: Promise<RunResult>;
   abort: AbortController;
-  holder: HeldBy | null;
+  /** Filled in once the lock is held (and again once the run has its id). */
+  held: { by: HeldBy | null };
 }
 
 export class RunExecutor {
@@ -54,7 +55,7 @@ export class RunExecutor {
 
   /** Who runs this event here (run id, start, this process), once its lock is held. */
   holder(name: EventName): HeldBy | null {
-    return this.inFlight.get(name)?.holder ?? null;
+    return this.inFlight.get(name)?.held.by ?? null;
   }
 
   /** Progress of every run in flight. */
@@ -65,12 +66,12 @@ export class RunExecutor {
   /** Runs one event now through the run pipeline. Never rejects: a refusal is a result too. */
   run(name: EventName, options: { all: boolean }, trigger: RunTrigger, hooks: RunHooks = {}): Promise<RunResult> {
     const abort = new AbortController();
-    const flight: InFlight = { done: Promise.resolve<RunResult>({ refused: new RunRefusedError(name, null, '') }), abort, holder: null };
+    const held: InFlight['held'] = { by: null };
     const startedAt = this.options.now().toISOString();
     this.progressByEvent.set(name, { event: name, runId: null, phase: 'starting', done: 0, total: null, startedAt });
     this.options.onProgress(this.progress());
     let admitted = false;
-    flight.done = runPipeline(name, options, trigger, {
+    const done = runPipeline(name, options, trigger, {
       connections: this.options.connections(),
       settings: this.options.settings(),
       logger: this.options.logger,
@@ -81,7 +82,7 @@ export class RunExecutor {
       wrap: (db) => new YieldingDb(db),
       onDatabase: (which, err) => this.options.onDatabase(which, err),
       onLocked: (lock) => {
-        flight.holder = lock.holder;
+        held.by = lock.holder;
         if (!admitted) hooks.onAdmitted?.((admitted = true));
         if (lock.holder.runId !== null) hooks.onRunId?.(lock.holder.runId);
       },
@@ -113,8 +114,8 @@ export class RunExecutor {
       this.progressByEvent.delete(name);
       this.options.onProgress(this.progress());
     });
-    this.inFlight.set(name, flight);
-    return flight.done;
+    this.inFlight.set(name, { done, abort, held });
+    return done;
   }
 
   /** Asks every run in flight to stop after its current batch; settles when all have ended. */
