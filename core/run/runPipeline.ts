@@ -93,7 +93,7 @@ export async function runPipeline(event: EventName, mode: { all: boolean }, trig
   });
   const wrap = deps.wrap ?? ((db: Db) => db);
 
-  let outcome: RunOutcome;
+  let outcome!: RunOutcome;
   let web: Db | undefined;
   let lock: RunLock | undefined;
   try {
@@ -107,33 +107,35 @@ export async function runPipeline(event: EventName, mode: { all: boolean }, trig
     lock = await RunLock.take(deps.connections.web, web, { event, trigger, holder: deps.holder }, { logger: deps.logger, ...deps.lock });
     deps.onLocked?.(lock);
     if (deps.pending?.size) await deps.pending.flush(web);
-    let erp: Db;
+    let erp: Db | null = null;
     try {
       erp = deps.connections.erp ? await deps.connections.erp.borrow() : noErp();
       deps.onDatabase?.('erp', null);
     } catch (err) {
       deps.onDatabase?.('erp', err);
-      // The web side is there: the failure goes into the run history like any other run.
+      // The web side is there: the failure goes into the run history like any other run (or, when even that
+      // fails, waits in `pending`).
       const runId = await recordFailedStart(web, { event, mode: modeName, startedAt, finishedAt: now().toISOString(), error: `ERP database not available: ${userMessage(err)}` }).catch(() => -1);
       outcome = failed(err, { runId, recorded: runId >= 0 });
       deps.logger.error({ event, trigger }, `${EVENT_LABELS[event]} could not run: ${outcome.error}`);
-      return outcome;
     }
-    const held = lock;
-    const signal = deps.signal ? AbortSignal.any([deps.signal, held.lost]) : held.lost;
-    outcome = await runEvent(event, mode, {
-      erpDb: wrap(erp),
-      webDb: wrap(web),
-      settings: deps.settings,
-      logger: deps.logger,
-      signal,
-      now,
-      onProgress: deps.onProgress,
-      onRecorded: (runId) => {
-        void held.attachRun(runId);
-        deps.onLocked?.(held);
-      },
-    });
+    if (erp) {
+      const held = lock;
+      const signal = deps.signal ? AbortSignal.any([deps.signal, held.lost]) : held.lost;
+      outcome = await runEvent(event, mode, {
+        erpDb: wrap(erp),
+        webDb: wrap(web),
+        settings: deps.settings,
+        logger: deps.logger,
+        signal,
+        now,
+        onProgress: deps.onProgress,
+        onRecorded: (runId) => {
+          void held.attachRun(runId);
+          deps.onLocked?.(held);
+        },
+      });
+    }
   } catch (err) {
     if (err instanceof RunRefusedError) throw err;
     outcome = failed(err);
