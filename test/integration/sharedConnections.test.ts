@@ -13,6 +13,7 @@ import { defaultSettings } from '../../core/contracts/settings.schema.js';
 import { createLogger } from '../../core/logging/logger.js';
 import { API } from '../../core/contracts/adminApi.js';
 import type * as OpenDbModule from '../../core/db/openDb.js';
+import type * as SchemaModule from '../../core/db/schema.js';
 import { copyEvent, seedCopyTables, testPricingService } from '../fixtures/workerFixtures.js';
 
 const TOKEN = 'shared-connections-token-0123';
@@ -23,6 +24,18 @@ let app: FastifyInstance;
 let base: string;
 /** Connections opened, by DSN: every open goes through openDb, the one place that chooses a driver. */
 const opened = vi.hoisted(() => new Map<string, number>());
+/** Times the migrations were checked. */
+const migrations = vi.hoisted(() => ({ checked: 0 }));
+vi.mock('../../core/db/schema.js', async (importOriginal) => {
+  const real = await importOriginal<typeof SchemaModule>();
+  return {
+    ...real,
+    migrate: (...args: Parameters<typeof real.migrate>) => {
+      migrations.checked += 1;
+      return real.migrate(...args);
+    },
+  };
+});
 vi.mock('../../core/db/openDb.js', async (importOriginal) => {
   const real = await importOriginal<typeof OpenDbModule>();
   return {
@@ -53,7 +66,7 @@ afterAll(async () => {
 });
 
 describe('one connection per database for the whole integrator', () => {
-  it('runs, the pricing service, health checks and admin requests all use it', async () => {
+  it('runs, the pricing service, health checks and admin requests all use it; migrations are checked once', async () => {
     const auth = { authorization: `Bearer ${TOKEN}` };
     const get = async (route: string) => {
       const r = await fetch(`${base}${route}`, { headers: auth });
@@ -80,5 +93,7 @@ describe('one connection per database for the whole integrator', () => {
     const runs = (await get(`${API.runs}?event=statements`)) as { runs: Array<{ status: string }> };
     expect(runs.runs.map((r) => r.status)).toEqual(['Succeeded', 'Succeeded', 'Succeeded']);
     expect(Object.fromEntries(opened)).toEqual({ 'sqlite:web.sqlite': 1, 'sqlite:erp.sqlite': 1 });
+    // The web database's migrations were checked when it opened, at the start, not once per run.
+    expect(migrations.checked).toBe(1);
   });
 });
