@@ -57,7 +57,7 @@ port.on('message', (e) => {
     return;
   }
   if (running || stopping) return;
-  startRunningIntegrator({ settingsFile: msg.settingsFile, foreground: msg.foreground }).then(
+  startRunningIntegrator({ settingsFile: msg.settingsFile, foreground: msg.foreground, command: 'the tray app' }).then(
     (r) => {
       running = r;
       process.stdout.write(`Integrator running (${msg.foreground ? 'foreground' : 'background'} mode), admin UI ${r.adminUrl}\n`);

@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../logging/logger.js';
 import { logsDir } from '../logging/exportLogs.js';
 import { Integrator } from '../worker/integrator.js';
 import type { Service } from '../worker/service.js';
+import { SERVICES } from '../pricing/pricingServices.js';
 import { readRuntime, removeRuntime, writeRuntime } from '../worker/runtimeFile.js';
 import { buildAdminServer, listenAdmin, newAdminToken } from './adminServer.js';
 import { FatalError, userMessage } from '../errors.js';
@@ -17,7 +18,10 @@ export interface StartOptions {
   /** Default: a logger from the settings (files, plus the console in foreground mode). */
   logger?: Logger;
   uiDir?: string;
+  /** Default: every service of the product (SERVICES). */
   services?: readonly Service[];
+  /** This process, as a run refused elsewhere names it (default "integrator run"). */
+  command?: string;
 }
 
 export interface RunningIntegrator {
@@ -47,17 +51,17 @@ export async function startRunningIntegrator(options: StartOptions): Promise<Run
     createLogger({
       dir: logsDir(settings),
       console: options.foreground,
-      level: String(v.logLevel || 'info'),
-      maxBytes: Number(v.logMaxFileSizeMb) * 1024 * 1024,
-      maxFiles: Number(v.logMaxFiles),
+      level: v.logLevel || 'info',
+      maxBytes: v.logMaxFileSizeMb * 1024 * 1024,
+      maxFiles: v.logMaxFiles,
       secrets: secretsOf(v),
     });
-  const integrator = new Integrator({ settingsFile: settings.file, foreground: options.foreground, logger, services: options.services });
+  const integrator = new Integrator({ settingsFile: settings.file, foreground: options.foreground, logger, services: options.services ?? SERVICES, command: options.command });
   await integrator.start();
   const app = await buildAdminServer({ integrator, logger, uiDir: options.uiDir });
   let adminUrl: string;
   try {
-    adminUrl = await listenAdmin(app, Number(integrator.applied.adminPort));
+    adminUrl = await listenAdmin(app, integrator.applied.adminPort);
   } catch (err) {
     await integrator.stop();
     throw new FatalError(`the admin API cannot listen on 127.0.0.1:${integrator.applied.adminPort}: ${userMessage(err)}`);
@@ -77,7 +81,7 @@ export async function startRunningIntegrator(options: StartOptions): Promise<Run
     settings,
     logger,
     adminUrl,
-    token: String(integrator.applied.adminToken),
+    token: integrator.applied.adminToken,
     stop: () =>
       (stopped ??= (async () => {
         integrator.off('state', onState);

@@ -1,15 +1,15 @@
 // Secrets over the admin API: the UI sees every setting but never a secret's value. A secret that is set shows
 // as a fixed placeholder (empty when unset) and a DSN shows its password as the placeholder; a value sent back
 // equal to that redacted form means "unchanged", so a form that round-trips every field never wipes a secret.
-import { SETTINGS_BY_KEY, type FieldError, type SettingsValues } from '../contracts/settings.schema.js';
+import { SETTINGS_BY_KEY, type FieldError, type SettingsInput } from '../contracts/settings.schema.js';
 import { dsnSecretSlots, maskDsn } from '../db/dsn.js';
 import { SECRET_PLACEHOLDER } from '../contracts/adminApi.js';
 
 export { SECRET_PLACEHOLDER };
 
 /** The settings as GET /api/settings answers them. */
-export function redactSettingsForUi(values: SettingsValues): SettingsValues {
-  const out: SettingsValues = {};
+export function redactSettingsForUi(values: SettingsInput): SettingsInput {
+  const out: SettingsInput = {};
   for (const [k, v] of Object.entries(values)) {
     const def = SETTINGS_BY_KEY.get(k);
     if (def?.type === 'secret') out[k] = v ? SECRET_PLACEHOLDER : '';
@@ -24,8 +24,8 @@ export function redactSettingsForUi(values: SettingsValues): SettingsValues {
  * placeholder is left out (unchanged), a DSN password equal to the placeholder takes the saved DSN's password
  * in the same place. A placeholder with no saved password behind it is a field error, never saved as a password.
  */
-export function restoreRedacted(body: SettingsValues, saved: SettingsValues): { values: SettingsValues; fieldErrors: FieldError[] } {
-  const values: SettingsValues = {};
+export function restoreRedacted(body: SettingsInput, saved: SettingsInput): { values: SettingsInput; fieldErrors: FieldError[] } {
+  const values: SettingsInput = {};
   const fieldErrors: FieldError[] = [];
   for (const [k, v] of Object.entries(body)) {
     const def = SETTINGS_BY_KEY.get(k);

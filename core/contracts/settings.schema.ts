@@ -43,7 +43,7 @@ export interface SettingDef {
   /** Boolean settings: a warning the UI shows and `settings set` prints when the setting is turned on. */
   warning?: string;
   /** Labels it had before: `settings set` by label still finds it. */
-  formerLabels?: string[];
+  formerLabels?: readonly string[];
   /** Text settings with a fixed form: 'address' is an IP address (v4 or v6) or localhost. */
   format?: 'address';
 }
@@ -85,7 +85,7 @@ export function camelKey(label: string): string {
 
 type Def = Omit<SettingDef, 'key' | 'used' | 'help'> & { key?: string; used?: boolean; help?: string };
 
-function defs(list: Def[]): SettingDef[] {
+function defs(list: readonly Def[]): SettingDef[] {
   return list.map((d) => ({
     ...d,
     key: d.key ?? camelKey(d.label),
@@ -101,7 +101,8 @@ const OTHER: SettingGroup = 'Other Settings';
 const LIVE: SettingGroup = 'Live Pricing/Availability';
 const GENERAL: SettingGroup = 'General';
 
-export const SETTINGS: readonly SettingDef[] = defs([
+/** Every setting as declared; those with a key of their own are typed by it (see Settings). */
+const DECLARED = [
   // General: connections, schedules, restart, workflows.
   { key: 'erpDsn', label: 'ERP DSN', group: GENERAL, type: 'dsn', default: 'sqlite:erp.sqlite', used: true,
     help: 'The ERP database: sqlite:<path> or mssql://user:password@host:port/database?encrypt=true. A relative sqlite path is resolved against the settings file folder.' },
@@ -173,7 +174,7 @@ export const SETTINGS: readonly SettingDef[] = defs([
   { key: 'getNewOrdersTimeoutMinutes', label: 'Get New Orders Timeout', formerLabels: ['Get New Orders Timeout (minutes)'], group: OTHER, type: 'integer', default: 0, min: 0, max: 1440, used: true, unit: 'minutes (0 = no timeout)',
     help: 'A Get Orders run stops (and resumes next time) after this many minutes. 0: no timeout.' },
   unusedFlag('Check Invoice Reprints', OTHER),
-  { label: 'Check Statement Reprints', group: OTHER, type: 'boolean', default: false, used: true,
+  { key: 'checkStatementReprints', label: 'Check Statement Reprints', group: OTHER, type: 'boolean', default: false, used: true,
     help: 'Re-send statement lines whose amount or outstanding changed in the ERP, not only new ones.' },
   unusedFlag('Preserve Product Data', OTHER, true),
   unusedFlag('Single Stock Price Query', OTHER),
@@ -204,7 +205,7 @@ export const SETTINGS: readonly SettingDef[] = defs([
   unusedFlag('Send Stock Pricing Iteratively', OTHER),
   { key: 'useArchiveOrdersFromOverrideDate', label: 'Use Archive Orders From Override Date', group: OTHER, type: 'boolean', default: false, used: true,
     help: 'Use the Archive Orders From Override Date as the start of the order archive window.' },
-  { label: 'Use Pronto Trans Pay By Date', group: OTHER, type: 'boolean', default: false, used: true,
+  { key: 'useProntoTransPayByDate', label: 'Use Pronto Trans Pay By Date', group: OTHER, type: 'boolean', default: false, used: true,
     help: 'Statement lines take the ERP transaction pay-by date as their due date (otherwise none is sent).' },
   unusedFlag('Integrate CSSBank SiteID with Receipts', OTHER),
   unusedFlag('Disable Send of Picture Notes', OTHER),
@@ -232,7 +233,9 @@ export const SETTINGS: readonly SettingDef[] = defs([
     help: 'When set, every live pricing request must carry it in the X-Api-Key header.' },
   { key: 'erpPollingIntervalMins', label: 'ERP Polling Interval', formerLabels: ['ERP Polling Interval (mins)'], group: LIVE, type: 'integer', default: 5, min: 1, max: 1440, used: true, unit: 'mins',
     help: 'The price cache is refreshed from the ERP this often.' },
-]);
+] as const satisfies readonly Def[];
+
+export const SETTINGS: readonly SettingDef[] = defs(DECLARED);
 
 export const SETTINGS_BY_KEY: ReadonlyMap<string, SettingDef> = new Map(SETTINGS.map((s) => [s.key, s]));
 
@@ -244,12 +247,28 @@ export function findSetting(keyOrLabel: string): SettingDef | undefined {
   return SETTINGS.find((s) => s.label.toLowerCase() === wanted) ?? SETTINGS.find((s) => s.formerLabels?.some((l) => l.toLowerCase() === wanted));
 }
 
-export type SettingsValues = Record<string, unknown>;
+/** The value type of each setting type: what a setting holds once validated. */
+export type SettingValue<T extends SettingType> = T extends 'boolean' ? boolean : T extends 'integer' | 'port' ? number : T extends 'json' ? Record<string, string> : string;
+
+type KeyedDeclaration = Extract<(typeof DECLARED)[number], { key: string }>;
+
+/** The settings the product uses, each typed by its declaration: `settings.httpPort` is a number. */
+export type Settings = { [D in KeyedDeclaration as D['key']]: SettingValue<D['type']> };
+
+/**
+ * A whole, validated set of settings (the file, defaults filled in): the declared ones typed, and the settings this
+ * edition only stores and round-trips.
+ */
+export type SettingsValues = Settings & Record<string, unknown>;
+
+/** Settings as given, before validation (a request body, a part of the file): any keys, any values. */
+export type SettingsInput = Record<string, unknown>;
 
 export function defaultSettings(): SettingsValues {
-  const out: SettingsValues = {};
+  const out: SettingsInput = {};
   for (const s of SETTINGS) out[s.key] = structuredClone(s.default);
-  return out;
+  // Every declared setting, each at its declared default.
+  return out as SettingsValues;
 }
 
 const SCHEDULE_EVERY = /^every\s+(\d+)\s*(s|m|h)$/i;
@@ -363,7 +382,7 @@ export interface FieldError {
 }
 
 /** Field-level validation of a (partial) settings object. Unknown keys are errors. */
-export function validateSettings(values: SettingsValues): FieldError[] {
+export function validateSettings(values: SettingsInput): FieldError[] {
   const errors: FieldError[] = [];
   for (const [key, value] of Object.entries(values)) {
     const def = SETTINGS_BY_KEY.get(key);

@@ -8,7 +8,7 @@ import { checkMigratable, schemaStatus } from '../db/schema.js';
 import { WEB_MIGRATIONS, WEB_TABLES } from '../web/webSchema.js';
 import { ERP_TABLES } from '../erp/erpSchema.js';
 import { parseInclusionFilter } from '../erp/inclusionFilter.js';
-import { resolveCustomerMapping } from '../events/customerMapping.js';
+import { resolveCustomerMapping } from '../web/customerMapping.js';
 import { EVENT_LABELS, EVENT_SCHEDULE_KEYS } from '../contracts/events.js';
 import { SETTINGS_BY_KEY } from '../contracts/settings.schema.js';
 import type { z } from 'zod';
@@ -81,8 +81,8 @@ export async function runConfigCheck(settings: LoadedSettings): Promise<CheckCon
   const s = settings.values;
   const items: CheckItem[] = [];
   const add = (item: (typeof CHECK_ITEMS)[number], ok: boolean, message: string) => items.push({ item, ok, message });
-  const erpDsn = String(s.erpDsn ?? '');
-  const webDsn = String(s.webDsn ?? '');
+  const erpDsn = s.erpDsn ?? '';
+  const webDsn = s.webDsn ?? '';
   const erp = await tryOpen(erpDsn, settings.dir);
   const web = await tryOpen(webDsn, settings.dir);
   try {
@@ -124,11 +124,11 @@ export async function runConfigCheck(settings: LoadedSettings): Promise<CheckCon
       add('Entities enabled', false, `${off.map((e) => `${EVENT_LABELS[e]} is off`).join('; ')}; set ${off.map((e) => label(EVENT_SCHEDULE_KEYS[e])).join(' and ')} to a schedule such as "every 15m"`);
     } else add('Entities enabled', true, CUSTOMER_ENTITIES.map((e) => `${EVENT_LABELS[e]} ${String(s[EVENT_SCHEDULE_KEYS[e]])}`).join(', '));
 
-    const customerClass = String(s.customerClass ?? '').trim();
+    const customerClass = (s.customerClass ?? '').trim();
     if (!customerClass) add('Customer class', false, `not set; set ${label('customerClass')} to the ERP terms code new web debtors get, e.g. WEB`);
     else add('Customer class', true, `new web debtors get class ${customerClass}`);
 
-    const guest = String(s.guestCustomer ?? '').trim();
+    const guest = (s.guestCustomer ?? '').trim();
     if (!guest) add('Guest customer', false, `not set; set ${label('guestCustomer')} to the ERP debtor that takes guest orders`);
     else if (!erp.db || !erpColumns) add('Guest customer', false, `${guest} not checked: the ERP is not reachable`);
     else {
@@ -138,7 +138,7 @@ export async function runConfigCheck(settings: LoadedSettings): Promise<CheckCon
       else add('Guest customer', true, `${guest} is an active ERP debtor`);
     }
 
-    const template = String(s.customerNumberingSequence ?? '');
+    const template = s.customerNumberingSequence ?? '';
     const problem = templateProblem(template);
     if (problem) add('Customer numbering sequence', false, `${label('customerNumberingSequence')} ${problem}`);
     else if (!web.db || !webCurrent) add('Customer numbering sequence', false, `${template} not checked: the web schema is not reachable or not current`);
@@ -154,7 +154,7 @@ export async function runConfigCheck(settings: LoadedSettings): Promise<CheckCon
       add('Customer field mappings', false, 'not checked: the ERP is not reachable');
       add('Web editable fields', false, 'not checked: the ERP is not reachable');
     } else {
-      const filter = String(s.debtorInclusionFilter ?? '');
+      const filter = s.debtorInclusionFilter ?? '';
       try {
         const conditions = parseInclusionFilter(filter, erpColumns);
         add('Debtor inclusion filter', true, conditions.length ? `${conditions.length} condition${conditions.length > 1 ? 's' : ''}: ${filter.trim()}` : 'empty: every debtor is sent');

@@ -11,9 +11,9 @@ import type { Logger } from '../logging/logger.js';
 import type { SettingsValues } from '../contracts/settings.schema.js';
 import { WEB_TABLES_BY_NAME, customerCodeColumns } from '../web/webSchema.js';
 import { ERP_TABLES_BY_NAME } from '../erp/erpSchema.js';
-import { resolveCustomerMapping } from '../events/customerMapping.js';
+import { resolveCustomerMapping } from '../web/customerMapping.js';
 import { allocateCodes, exhaustedMessage, parseTemplate } from './numbering.js';
-import { inList } from './sqlLists.js';
+import { inList } from '../db/sqlLists.js';
 import { erpReads } from '../erp/erpReads.js';
 import { ADMIN_DISABLE_KEPT } from '../web/sqlWebStore.js';
 
@@ -69,7 +69,7 @@ export async function debtorsByEmail(erpDb: Db, emails: readonly string[], exclu
   const wanted = [...new Set(emails.map(normEmail).filter(Boolean))];
   const out = new Map<string, string>();
   if (!wanted.length) return out;
-  const list = inList('e', wanted);
+  const list = inList(wanted, 'e');
   const rows = await erpDb.all<{ accountcode: string; email: string; dr_status: string }>(
     `SELECT [accountcode], [email], [dr_status] FROM [deb_master] WHERE LOWER([email]) IN (${list.sql}) AND [dr_status] <> 'C' ORDER BY [accountcode]`,
     list.params,
@@ -89,7 +89,7 @@ export async function debtorsByEmail(erpDb: Db, emails: readonly string[], exclu
 
 async function existingCodes(db: Db, table: string, column: string, codes: readonly string[]): Promise<Set<string>> {
   if (!codes.length) return new Set();
-  const list = inList('k', codes);
+  const list = inList(codes, 'k');
   const rows = await db.all<{ code: string }>(`SELECT [${column}] AS [code] FROM [${table}] WHERE [${column}] IN (${list.sql})`, list.params);
   return new Set(rows.map((r) => r.code));
 }
@@ -103,7 +103,7 @@ async function existingCodes(db: Db, table: string, column: string, codes: reado
 export async function moveWebRowsToErpCodes(tx: Db, webCodes: readonly string[], set: { now: string }): Promise<Record<string, number>> {
   const moved: Record<string, number> = {};
   if (!webCodes.length) return moved;
-  const list = inList('w', webCodes);
+  const list = inList(webCodes, 'w');
   const mapOf = (ref: string) => `(SELECT m.[ErpCode] FROM [Customer] m WHERE m.[CustomerCode] = ${ref} AND m.[Source] = 'WEB')`;
   for (const { table, column } of customerCodeColumns()) {
     if (table === 'Customer') continue;
@@ -155,12 +155,12 @@ export async function sendWebAccounts(
   const erpDb = erpReads(deps.erpDb);
   const nowIso = deps.now().toISOString();
   if (!webCodes.length) return { results: [], waitingForConfirmation: [] };
-  const template = parseTemplate(String(settings.customerNumberingSequence ?? ''));
-  const guest = String(settings.guestCustomer ?? '').trim();
-  const customerClass = String(settings.customerClass ?? '').trim();
-  const defaultCountry = String(settings.defaultCountry ?? '');
+  const template = parseTemplate(settings.customerNumberingSequence ?? '');
+  const guest = (settings.guestCustomer ?? '').trim();
+  const customerClass = (settings.customerClass ?? '').trim();
+  const defaultCountry = settings.defaultCountry ?? '';
 
-  const list = inList('w', webCodes);
+  const list = inList(webCodes, 'w');
   const customers = await webDb.all<WebCustomerRow>(
     `SELECT [CustomerCode], [Name], [Email], [Phone], [RepCode], [PriceCode], [CreditLimit], [ErpCode], [EmailMatchDecision]
        FROM [Customer] WHERE [Source] = 'WEB' AND [CustomerCode] IN (${list.sql}) ORDER BY [CustomerCode]`,
@@ -231,7 +231,7 @@ export async function sendWebAccounts(
   const inErp = await existingCodes(erpDb, 'deb_master', 'accountcode', erpCodes);
   const toCreate = ready.filter((c) => !inErp.has(c.ErpCode!));
   if (toCreate.length) {
-    const addrList = inList('a', toCreate.map((c) => c.CustomerCode));
+    const addrList = inList(toCreate.map((c) => c.CustomerCode), 'a');
     const addresses = await webDb.all<Row & { CustomerCode: string }>(
       `SELECT [CustomerCode], [AddressType], [Name], [Street], [Suburb], [State], [Postcode], [Country] FROM [CustomerAddress] WHERE [CustomerCode] IN (${addrList.sql})`,
       addrList.params,
@@ -275,7 +275,7 @@ export async function sendWebAccounts(
 
   // ERP values of the debtors, so the web row shows the data of record at once (a matched debtor may not have
   // changed in the ERP for years, so Send Changed would not bring it).
-  const debList = inList('d', erpCodes);
+  const debList = inList(erpCodes, 'd');
   const debtors = await erpDb.all<Row & { accountcode: string }>(`SELECT * FROM [deb_master] WHERE [accountcode] IN (${debList.sql})`, debList.params);
   const mapping = resolveCustomerMapping(settings.customerFieldMappings as Record<string, string> | undefined, DEB_COLUMNS);
   const byCode = new Map(debtors.map((d) => [d.accountcode, d]));
@@ -300,7 +300,7 @@ export async function sendWebAccounts(
       if (how.get(c.CustomerCode) === 'linked') {
         // A debtor of the ERP's own, not yet on the web: it arrives as Customer Master would bring it (its Site,
         // Inactive until an admin marks it active), so the result does not depend on which ran first.
-        row.Site = String(settings.site ?? '') || null;
+        row.Site = (settings.site ?? '') || null;
         row.ActiveStatus = 'Inactive';
       }
       rows.push(row);

@@ -4,7 +4,7 @@
 import type { Db } from '../db/db.js';
 import { listItems, type SettingsValues } from '../contracts/settings.schema.js';
 import { ERP_TABLES_BY_NAME } from '../erp/erpSchema.js';
-import { UNMAPPABLE_CUSTOMER_COLUMNS, resolveCustomerMapping } from '../events/customerMapping.js';
+import { UNMAPPABLE_CUSTOMER_COLUMNS, resolveCustomerMapping } from '../web/customerMapping.js';
 import { FatalError } from '../errors.js';
 import { ActionError } from './actionTypes.js';
 

@@ -121,7 +121,7 @@ export async function withLockRetry<T>(fn: () => Promise<T>, options: { attempts
 }
 
 /** The pool's configuration for a DSN. */
-export function poolConfig(dsn: MssqlDsn): sql.config {
+export function poolConfig(dsn: MssqlDsn, poolSize = 10): sql.config {
   const options: NonNullable<sql.config['options']> = {
     encrypt: dsn.encrypt,
     trustServerCertificate: dsn.trustServerCertificate,
@@ -136,7 +136,8 @@ export function poolConfig(dsn: MssqlDsn): sql.config {
     password: dsn.password,
     server: dsn.host,
     database: dsn.database,
-    pool: { max: 10, min: 0, idleTimeoutMillis: 30_000 },
+    // A single-connection pool is a session held on purpose (its session-owned locks end with it): never reaped idle.
+    pool: { max: poolSize, min: poolSize === 1 ? 1 : 0, idleTimeoutMillis: 30_000 },
     options,
     connectionTimeout: dsn.connectionTimeoutMs ?? 15_000,
     requestTimeout: dsn.requestTimeoutMs ?? 60_000,
@@ -195,8 +196,9 @@ export class MssqlDb implements Db {
     this.description = `mssql ${mssqlWhere(shared.dsn)}`;
   }
 
-  static async connect(dsn: MssqlDsn): Promise<MssqlDb> {
-    const pool = new sql.ConnectionPool(poolConfig(dsn));
+  /** A pool of connections to the DSN's database (`poolSize` 1: one session, e.g. for a session-owned lock). */
+  static async connect(dsn: MssqlDsn, options: { poolSize?: number } = {}): Promise<MssqlDb> {
+    const pool = new sql.ConnectionPool(poolConfig(dsn, options.poolSize));
     // A connection that fails while idle is reported here; without a listener the process would exit. The next
     // request opens a fresh connection.
     pool.on('error', () => undefined);

@@ -9,6 +9,8 @@ export interface OpenOptions {
   /** sqlite: create the file when missing. */
   create?: boolean;
   readonly?: boolean;
+  /** SQL Server: connections the pool holds at most (default 10); 1 gives a session of its own. */
+  poolSize?: number;
 }
 
 /** DSN -> Db. The only place that chooses a driver. */
@@ -23,5 +25,5 @@ export async function openDb(dsn: string, options: OpenOptions = {}): Promise<Db
     }
   }
   const { MssqlDb } = await import('./mssqlDb.js');
-  return MssqlDb.connect(parsed);
+  return MssqlDb.connect(parsed, { poolSize: options.poolSize });
 }

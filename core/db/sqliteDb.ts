@@ -182,6 +182,19 @@ export class SqliteDb implements Db {
     throw this.stale ?? new RetryableError(`the database file ${this.path} changed while in use`);
   }
 
+  /**
+   * Whether this connection still serves the file at its path: false once it was retired, or when the file there now
+   * is another one or none (then every connection of this process to the old file is retired, as on its next use).
+   */
+  isCurrent(): boolean {
+    try {
+      this.verify(true);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Closes this connection to a file that was removed or replaced; every further use fails with the reason. */
   retire(how: 'removed' | 'replaced'): void {
     this.stale ??= new RetryableError(`the database file ${this.path} was ${how} while in use: what was in progress stopped, and the next use opens the file now there`);

@@ -6,12 +6,12 @@ import { createTables, migrate } from '../db/schema.js';
 import { ERP_TABLES } from '../erp/erpSchema.js';
 import { WEB_MIGRATIONS } from '../web/webSchema.js';
 import { writeSettingsFile } from '../settings/settingsFile.js';
-import { defaultSettings, type SettingsValues } from '../contracts/settings.schema.js';
+import { defaultSettings, type SettingsInput } from '../contracts/settings.schema.js';
 import { Rng } from './rng.js';
 import { generateWebDemo } from './webDemoData.js';
+import { DEMO_TODAY } from './demoToday.js';
 
-/** The demo's "today": fixed, so the same seed gives the same data whenever it runs. */
-export const DEMO_TODAY = '2026-11-01';
+export { DEMO_TODAY } from './demoToday.js';
 export const DEMO_WAREHOUSES = ['MEL', 'SYD', 'BNE', 'PER'] as const;
 export const DEMO_PRICE_CODES = ['A', 'B', 'C', 'D'] as const;
 export const DEMO_ORDER_STATUSES = ['10', '30', '40', '70', '80', '90'] as const;
@@ -210,7 +210,7 @@ export interface DemoInitOptions {
   /** Overwrite existing files (default: refuse). */
   force?: boolean;
   /** Extra settings to write. */
-  settings?: SettingsValues;
+  settings?: SettingsInput;
 }
 
 export interface DemoInitResult {

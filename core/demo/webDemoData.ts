@@ -4,7 +4,7 @@
 // web-accounts event and the CRM approval give them ERP codes.
 import Database from 'better-sqlite3';
 import type { SqliteDb } from '../db/sqliteDb.js';
-import { DEMO_TODAY } from './demoData.js';
+import { DEMO_TODAY } from './demoToday.js';
 
 export interface WebDemoSummary {
   crmCustomers: number;

@@ -1,31 +1,14 @@
 // ErpSource over the PRONTO-shaped tables through the Db port: one SQL text for SQLite and SQL Server. Rows are
 // read through erpReads (codes without CHAR padding, dates as ISO text); pages are keyset pages in the ERP's own
 // collation, and whatever belongs to a page (its addresses, its lines) is read by the page's exact keys.
-import type { Db, Params, Row } from '../db/db.js';
+import type { Db, Row } from '../db/db.js';
 import { q } from '../db/db.js';
 import type { DebtorFingerprint, DebtorPageQuery, ErpAddress, ErpDebtor, ErpOrder, ErpOrderLine, ErpSource, ErpTrans } from './erpSource.js';
 import type { FilterCondition } from './inclusionFilter.js';
 import { filterToSql } from './inclusionFilter.js';
 import { erpReads } from './erpReads.js';
 import { isDateColumn } from '../db/schema.js';
-
-/** SQL Server takes at most 2,100 parameters per statement: IN lists are sent in chunks well below that. */
-export const IN_CHUNK = 500;
-
-export function chunks<T>(xs: readonly T[], n = IN_CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
-}
-
-export function inList(values: readonly string[], prefix: string): { sql: string; params: Params } {
-  const params: Params = {};
-  const names = values.map((v, i) => {
-    params[`${prefix}${i}`] = v;
-    return `@${prefix}${i}`;
-  });
-  return { sql: names.length ? names.join(', ') : 'NULL', params };
-}
+import { chunks, inList } from '../db/sqlLists.js';
 
 const ADDRESS_COLUMNS = ['accountcode', 'na_type', 'na_name', 'street', 'suburb', 'state', 'postcode', 'country'];
 const ORDER_COLUMNS = ['so_order_no', 'accountcode', 'so_order_status', 'so_date_stamp', 'so_order_total'];

@@ -11,7 +11,7 @@ import { FilterError, parseInclusionFilter, type FilterCondition } from '../erp/
 import type { WebStore } from '../web/webStore.js';
 import { SqlWebStore } from '../web/sqlWebStore.js';
 import { FatalError, isRetryable, userMessage } from '../errors.js';
-import { resolveCustomerMapping } from './customerMapping.js';
+import { resolveCustomerMapping } from '../web/customerMapping.js';
 import { erpFingerprint, fingerprintOf, isDisabled, mapDebtor, type MapOptions, type MappedDebtor } from './customerMapper.js';
 import { CUSTOMER_MASTER_STEPS, type StepResult } from './customerMasterSteps.js';
 import { editableFields } from '../customers/webEdits.js';
@@ -58,7 +58,7 @@ export async function planCustomerMaster(erp: ErpSource, settings: EventContext[
   const map = resolveCustomerMapping(overrides as Record<string, string> | undefined, erpColumns);
   let filter: FilterCondition[];
   try {
-    filter = parseInclusionFilter(String(settings.debtorInclusionFilter ?? ''), erpColumns);
+    filter = parseInclusionFilter(settings.debtorInclusionFilter ?? '', erpColumns);
   } catch (err) {
     if (err instanceof FilterError) throw new FatalError(`Debtor Inclusion Filter: ${err.message}`);
     throw err;
@@ -268,9 +268,9 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
   const erp = new SqlErpSource(ctx.erpDb);
   const web = new SqlWebStore(ctx.webDb);
   const plan = await planCustomerMaster(erp, ctx.settings);
-  const batchSize = Math.max(1, Number(ctx.settings.batchSize ?? 1000));
-  const site = String(ctx.settings.site ?? '');
-  const defaultCountry = String(ctx.settings.defaultCountry ?? '');
+  const batchSize = Math.max(1, ctx.settings.batchSize ?? 1000);
+  const site = ctx.settings.site ?? '';
+  const defaultCountry = ctx.settings.defaultCountry ?? '';
   const columns = [...new Set(Object.values(plan.map))];
   // Text lengths are counted as the web database counts them (see MapOptions.textLength).
   const mapOptions: MapOptions = { map: plan.map, defaultCountry, textLength: ctx.webDb.kind === 'sqlite' ? 'code-points' : 'utf16-units' };

@@ -1,23 +1,10 @@
 // Work that follows the customer send inside a customer-master run, in order. Each capability that hangs
 // off customer-master adds one step here instead of editing the event.
-import type { EventContext, RunOptions } from './types.js';
+import type { CustomerMasterStep } from './types.js';
+
+export type { CustomerMasterStep, StepResult } from './types.js';
 import { copyErpConversions } from './conversionCopy.js';
 import { specialPricesStep } from './specialPricesStep.js';
-
-export interface StepResult {
-  read: number;
-  written: number;
-  skipped?: number;
-  failed?: number;
-  details?: Record<string, unknown>;
-}
-
-export interface CustomerMasterStep {
-  name: string;
-  /** Whether the step runs with these settings. */
-  enabled(settings: EventContext['settings']): boolean;
-  run(ctx: EventContext, options: RunOptions): Promise<StepResult>;
-}
 
 /** Send Customer Conversions: copy deb_conversion, and process them when any new row arrived. */
 export const conversionsStep: CustomerMasterStep = {

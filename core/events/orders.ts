@@ -11,14 +11,15 @@ import { SqlWebStore } from '../web/sqlWebStore.js';
 import type { EventContext, IntegrationEvent, RunOptions, RunSummary } from './types.js';
 import { yieldTurn } from './yieldTurn.js';
 import { sweepGone } from './sweepGone.js';
+import type { Settings } from '../contracts/settings.schema.js';
 
 export const ORDERS_CHECKPOINT = 'orders:resume';
 /** Without an override date, orders of the last 12 months are integrated. */
 export const DEFAULT_ARCHIVE_MONTHS = 12;
 
 /** First order date integrated (ISO text), from the settings and the run's clock. */
-export function archiveFrom(settings: EventContext['settings'], now: Date): string {
-  const override = String(settings.archiveOrdersFromOverrideDate ?? '').trim();
+export function archiveFrom(settings: Partial<Pick<Settings, 'archiveOrdersFromOverrideDate' | 'useArchiveOrdersFromOverrideDate'>>, now: Date): string {
+  const override = (settings.archiveOrdersFromOverrideDate ?? '').trim();
   if (settings.useArchiveOrdersFromOverrideDate === true && /^\d{4}-\d{2}-\d{2}$/.test(override)) return override;
   const d = new Date(now.getTime());
   d.setUTCMonth(d.getUTCMonth() - DEFAULT_ARCHIVE_MONTHS);
@@ -66,10 +67,10 @@ function removeGoneOrders(erp: ErpSource, web: WebStore, batchSize: number): Pro
 export async function runOrders(ctx: EventContext, options: RunOptions): Promise<RunSummary> {
   const erp = new SqlErpSource(ctx.erpDb);
   const web = new SqlWebStore(ctx.webDb);
-  const batchSize = Math.max(1, Number(ctx.settings.batchSize ?? 1000));
+  const batchSize = Math.max(1, ctx.settings.batchSize ?? 1000);
   const since = archiveFrom(ctx.settings, ctx.now());
   const shipped = new Set(listSetting(ctx.settings.orderShippedStatuses));
-  const timeoutMinutes = Number(ctx.settings.getNewOrdersTimeoutMinutes ?? 0);
+  const timeoutMinutes = ctx.settings.getNewOrdersTimeoutMinutes ?? 0;
   const deadline = timeoutMinutes > 0 ? ctx.now().getTime() + timeoutMinutes * 60_000 : Infinity;
   const statuses = ctx.settings.autoActivateAllCustomers === true ? ('all' as const) : ['PendingGetOrders', 'Active'];
 

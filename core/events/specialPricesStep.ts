@@ -8,10 +8,10 @@
 // ERP rows of customers that left the ERP (or the filter).
 import type { Row } from '../db/db.js';
 import type { EventContext, RunOptions } from './types.js';
-import type { CustomerMasterStep, StepResult } from './customerMasterSteps.js';
+import type { CustomerMasterStep, StepResult } from './types.js';
 import { ERP_TABLES_BY_NAME } from '../erp/erpSchema.js';
 import { filterToSql, parseInclusionFilter } from '../erp/inclusionFilter.js';
-import { chunks, inList } from '../customers/sqlLists.js';
+import { chunks, inList } from '../db/sqlLists.js';
 import { FatalError } from '../errors.js';
 import { deleteByKeys } from '../db/keys.js';
 
@@ -24,7 +24,7 @@ export async function sendSpecialPrices(ctx: EventContext, options: RunOptions):
   const { erpDb, webDb } = ctx;
   let conditions;
   try {
-    conditions = parseInclusionFilter(String(ctx.settings.debtorInclusionFilter ?? ''), DEB_COLUMNS);
+    conditions = parseInclusionFilter(ctx.settings.debtorInclusionFilter ?? '', DEB_COLUMNS);
   } catch (err) {
     throw new FatalError(`Debtor Inclusion Filter (debtorInclusionFilter): ${(err as Error).message}`);
   }
@@ -48,7 +48,7 @@ export async function sendSpecialPrices(ctx: EventContext, options: RunOptions):
     if (!codes.length) break;
     last = codes[codes.length - 1];
     for (const c of codes) seen.add(c);
-    const list = inList('c', codes);
+    const list = inList(codes, 'c');
     const onWeb = new Set(
       (await webDb.all<{ CustomerCode: string }>(`SELECT [CustomerCode] FROM [Customer] WHERE [Source] = 'ERP' AND [CustomerCode] IN (${list.sql})`, list.params)).map((r) => r.CustomerCode),
     );
@@ -85,12 +85,12 @@ export async function sendSpecialPrices(ctx: EventContext, options: RunOptions):
       continue;
     }
     // Send Changed: only debtors still sent (in the ERP, in the filter); the rest wait for Send All.
-    const list = inList('c', part);
+    const list = inList(part, 'c');
     const sent = await erpDb.all<{ accountcode: string }>(`SELECT d.[accountcode] FROM [deb_master] d WHERE ${filter.sql} AND d.[accountcode] IN (${list.sql})`, { ...filter.params, ...list.params });
     clear.push(...sent.map((r) => r.accountcode));
   }
   for (const part of chunks(clear, PAGE)) {
-    const list = inList('c', part);
+    const list = inList(part, 'c');
     removed += (await webDb.run(`DELETE FROM [PricingOverride] WHERE [Source] = 'ERP' AND [CustomerCode] IN (${list.sql})`, list.params)).changes;
   }
   ctx.logger.info({ read, written, removed }, `special prices: ${read} in the ERP, ${written} written, ${removed} removed (MANUAL prices untouched)`);

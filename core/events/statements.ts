@@ -26,7 +26,7 @@ const same = (a: Row, b: Row) => FIELDS.every((f) => (a[f] ?? null) === (b[f] ??
 export async function runStatements(ctx: EventContext, options: RunOptions): Promise<RunSummary> {
   const erp = new SqlErpSource(ctx.erpDb);
   const web = new SqlWebStore(ctx.webDb);
-  const batchSize = Math.max(1, Number(ctx.settings.batchSize ?? 1000));
+  const batchSize = Math.max(1, ctx.settings.batchSize ?? 1000);
   const usePayBy = ctx.settings.useProntoTransPayByDate === true;
   const reprints = options.all || ctx.settings.checkStatementReprints === true;
   const statuses = ctx.settings.autoActivateAllCustomers === true ? ('all' as const) : ['Active'];

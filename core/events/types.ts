@@ -53,3 +53,19 @@ export interface IntegrationEvent {
 }
 
 export const emptySummary = (): RunSummary => ({ read: 0, written: 0, skipped: 0, failed: 0 });
+
+/** What a step of a Customer Master run did (see customerMasterSteps.ts). */
+export interface StepResult {
+  read: number;
+  written: number;
+  skipped?: number;
+  failed?: number;
+  details?: Record<string, unknown>;
+}
+
+export interface CustomerMasterStep {
+  name: string;
+  /** Whether the step runs with these settings. */
+  enabled(settings: EventContext['settings']): boolean;
+  run(ctx: EventContext, options: RunOptions): Promise<StepResult>;
+}

@@ -7,7 +7,7 @@ import { emptySummary } from './types.js';
 import { FatalError } from '../errors.js';
 import { sendWebAccounts, debtorsByEmail } from '../customers/webAccountSync.js';
 import { editableFields, type EditableField } from '../customers/webEdits.js';
-import { inList } from '../customers/sqlLists.js';
+import { inList } from '../db/sqlLists.js';
 import { isDateColumn } from '../db/schema.js';
 
 /** Kept under SQL Server's 2,100 parameters per statement. */
@@ -33,7 +33,7 @@ const same = (a: unknown, b: unknown) => String(a ?? '').trim() === String(b ?? 
 const time = (s: unknown) => (s ? Date.parse(String(s)) : Number.NaN);
 
 function batchSize(ctx: EventContext): number {
-  return Math.max(1, Math.min(MAX_BATCH, Number(ctx.settings.batchSize ?? MAX_BATCH)));
+  return Math.max(1, Math.min(MAX_BATCH, ctx.settings.batchSize ?? MAX_BATCH));
 }
 
 const ELIGIBLE = `[Source] = 'WEB' AND ([CrmStatus] IS NULL OR [CrmStatus] = 'Approved')`;
@@ -125,7 +125,7 @@ export function planEditPush(
 
 async function sendOrders(ctx: EventContext, summary: RunSummary, details: Record<string, unknown>): Promise<string | undefined> {
   const { erpDb, webDb, logger } = ctx;
-  const guest = String(ctx.settings.guestCustomer ?? '').trim();
+  const guest = (ctx.settings.guestCustomer ?? '').trim();
   const fields = editableFields(ctx.settings);
   const where = `o.[Source] = 'WEB' AND o.[SentToErpAt] IS NULL`;
   const total = Number((await webDb.get<{ n: number }>(`SELECT COUNT(*) AS [n] FROM [SalesOrder] o WHERE ${where}`))?.n ?? 0);
@@ -175,7 +175,7 @@ async function sendOrders(ctx: EventContext, summary: RunSummary, details: Recor
     details.ordersWaitingForAccount = Number(details.ordersWaitingForAccount ?? 0) + waiting;
     const sendable = orders.filter((o) => target.has(o.OrderNo));
     if (sendable.length) {
-      const orderList = inList('o', sendable.map((o) => o.OrderNo));
+      const orderList = inList(sendable.map((o) => o.OrderNo), 'o');
       const lines = await webDb.all<Row & { OrderNo: string }>(
         `SELECT [OrderNo], [LineNo], [ProductCode], [Qty], [Price] FROM [SalesOrderLine] WHERE [OrderNo] IN (${orderList.sql}) ORDER BY [OrderNo], [LineNo]`,
         orderList.params,
@@ -199,13 +199,13 @@ async function sendOrders(ctx: EventContext, summary: RunSummary, details: Recor
       const customerCodes = [...new Set([...fresh, ...stamp.map((no) => sendable.find((o) => o.OrderNo === no)!)].filter((o) => !isGuest(o)).map((o) => o.CustomerCode!))];
       let plan: PushPlan = { push: new Map(), conflicts: [], settled: [], erpWins: [] };
       if (customerCodes.length && fields.length) {
-        const cl = inList('c', customerCodes);
+        const cl = inList(customerCodes, 'c');
         const pending = await webDb.all<Row & { CustomerCode: string; WebEditedAt: string | null }>(
           `SELECT [CustomerCode], [WebEditedAt], ${fields.map((f) => `[${f.web}]`).join(', ')} FROM [Customer] WHERE [PendingErpPush] = 1 AND [CustomerCode] IN (${cl.sql})`,
           cl.params,
         );
         if (pending.length) {
-          const pl = inList('p', pending.map((p) => p.CustomerCode));
+          const pl = inList(pending.map((p) => p.CustomerCode), 'p');
           const debtors = await erpDb.all<Row & { accountcode: string }>(
             `SELECT [accountcode], [dr_date_last_changed], ${[...new Set(fields.map((f) => `[${f.erp}]`))].join(', ')} FROM [deb_master] WHERE [accountcode] IN (${pl.sql})`,
             pl.params,
@@ -242,13 +242,13 @@ async function sendOrders(ctx: EventContext, summary: RunSummary, details: Recor
       const sent = [...fresh.map((o) => o.OrderNo), ...stamp];
       await webDb.transaction(async (wtx) => {
         if (sent.length) {
-          const sl = inList('s', sent);
+          const sl = inList(sent, 's');
           await wtx.run(`UPDATE [SalesOrder] SET [SentToErpAt] = @at, [UpdatedAt] = @at WHERE [OrderNo] IN (${sl.sql})`, { ...sl.params, at: nowIso });
         }
         if (plan.erpWins.length) await wtx.upsert('Customer', ['CustomerCode'], plan.erpWins);
         const cleared = [...plan.push.keys(), ...plan.settled, ...plan.conflicts.map((c) => c.customer)];
         if (cleared.length) {
-          const cl = inList('x', cleared);
+          const cl = inList(cleared, 'x');
           await wtx.run(`UPDATE [Customer] SET [PendingErpPush] = 0, [UpdatedAt] = @at WHERE [CustomerCode] IN (${cl.sql})`, { ...cl.params, at: nowIso });
         }
       });

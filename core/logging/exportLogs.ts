@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import yazl from 'yazl';
 import { RotatingFile } from './rotatingFile.js';
-import { logFile } from './logger.js';
-import { redactSettings, scrub, secretsOf, type LoadedSettings } from '../settings/settingsFile.js';
+import { logFile, scrub } from './logger.js';
+import { redactSettings, secretsOf, type LoadedSettings } from '../settings/settingsFile.js';
 import { openDb } from '../db/openDb.js';
 import { userMessage } from '../errors.js';
 import { PRODUCT, VERSION } from '../version.js';
@@ -21,7 +21,7 @@ export function logsDir(settings: LoadedSettings): string {
 /** Run history from the web database, newest first; the reason instead when it cannot be read. */
 async function runHistory(settings: LoadedSettings): Promise<{ runs: unknown[]; error?: string; schema?: unknown[] }> {
   try {
-    const db = await openDb(String(settings.values.webDsn), { baseDir: settings.dir });
+    const db = await openDb(settings.values.webDsn, { baseDir: settings.dir });
     try {
       const tables = await db.tables();
       if (!tables.includes('IntegrationRun')) return { runs: [], error: 'the web database has no IntegrationRun table yet' };

@@ -2,7 +2,6 @@ import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { RotatingFile } from './rotatingFile.js';
-import { scrub } from '../settings/settingsFile.js';
 
 export type { Logger } from 'pino';
 
@@ -16,6 +15,13 @@ export interface LoggerOptions {
   maxFiles?: number;
   /** Secret strings (passwords, keys) scrubbed from every line before it is written. */
   secrets?: readonly string[];
+}
+
+/** Replaces every secret in a text with ***. */
+export function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) out = out.split(s).join('***');
+  return out;
 }
 
 export const LOG_FILE_NAME = 'integrator.log';

@@ -36,7 +36,7 @@ const apiKey = (s: SettingsValues) => (typeof s.listenerApiKey === 'string' && s
  * edited by hand into it still never opens a listener to the network unguarded.
  */
 function bindAddress(s: SettingsValues, what: string): string {
-  const host = String(s.listenerBindAddress || '127.0.0.1');
+  const host = s.listenerBindAddress || '127.0.0.1';
   if (!isLoopbackAddress(host) && !apiKey(s)) {
     throw new FatalError(`${what} will not listen on ${host} (reachable from other machines) without a Listener API Key: set listenerApiKey or bind 127.0.0.1`);
   }
@@ -53,7 +53,7 @@ function reopener(ctx: ServiceContext): (() => Promise<Db>) | undefined {
     const file = (ctx.erpDb as Db & { path?: unknown }).path;
     return typeof file === 'string' && file !== ':memory:' ? () => openDb(`sqlite:${file}`, { readonly: true }) : undefined;
   }
-  const dsn = String(ctx.settings.erpDsn ?? '');
+  const dsn = ctx.settings.erpDsn ?? '';
   return dsn.startsWith('mssql://') ? () => openDb(dsn) : undefined;
 }
 
@@ -85,7 +85,7 @@ export async function startPricingListener(ctx: ServiceContext, o: PricingStartO
     manual: webManualPrices(ctx.webDb),
     invalidConditionCodes: conditionCodes(s.invalidConditionCodes),
     cacheEntries: o.cacheEntries ?? DEFAULT_CACHE_ENTRIES,
-    pollIntervalMs: o.pollIntervalMs ?? Number(s.erpPollingIntervalMins ?? 5) * 60_000,
+    pollIntervalMs: o.pollIntervalMs ?? (s.erpPollingIntervalMins ?? 5) * 60_000,
     onRefresh: () => connection.refresh(),
     logger,
   });
@@ -93,12 +93,12 @@ export async function startPricingListener(ctx: ServiceContext, o: PricingStartO
   const app = buildPricingListener(service, {
     logger,
     apiKey: apiKey(s),
-    compressAboveBytes: Number(s.liveCallCompressionThresholdBytes ?? 1024),
+    compressAboveBytes: s.liveCallCompressionThresholdBytes ?? 1024,
     verbose: s.enableVerboseLogging === true,
     connectionLimits: o.connectionLimits,
   });
   try {
-    await listenOrExplain(app, host, Number(s.httpPort ?? 8085), 'The pricing listener (HTTP Port)');
+    await listenOrExplain(app, host, s.httpPort ?? 8085, 'The pricing listener (HTTP Port)');
   } catch (err) {
     unsubscribe();
     await service.close();
@@ -127,7 +127,7 @@ export async function startErpListener(ctx: ServiceContext, o: { feed?: ErpChang
   const logger = ctx.logger.child({ service: 'erp-listener' });
   const app = buildErpListener(o.feed ?? erpChanges, { logger, apiKey: apiKey(s), verbose: s.enableVerboseLogging === true, connectionLimits: o.connectionLimits });
   try {
-    await listenOrExplain(app, host, Number(s.erpListenerPort ?? 9801), 'The ERP listener (ERP Listener Port)');
+    await listenOrExplain(app, host, s.erpListenerPort ?? 9801, 'The ERP listener (ERP Listener Port)');
   } catch (err) {
     await app.close();
     throw err;
@@ -152,3 +152,6 @@ export const erpListenerService: Service = {
   enabled: (s) => s.enableErpListener === true,
   start: (ctx) => startErpListener(ctx),
 };
+
+/** Every service, in start order: what a running integrator starts (each capability adds its own). */
+export const SERVICES: Service[] = [pricingListenerService, erpListenerService];

@@ -7,6 +7,7 @@ import {
   formatFieldError,
   validateSettings,
   type FieldError,
+  type SettingsInput,
   type SettingsValues,
 } from '../contracts/settings.schema.js';
 import { dsnSecrets, redactDsn } from '../db/dsn.js';
@@ -86,7 +87,7 @@ export function loadSettings(file: string): LoadedSettings {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new SettingsError(`settings file ${abs} must hold one JSON object of key -> value`);
   }
-  const known: SettingsValues = {};
+  const known: SettingsInput = {};
   const unknown: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
     if (SETTINGS_BY_KEY.has(k)) known[k] = v;
@@ -101,7 +102,8 @@ export function loadSettings(file: string): LoadedSettings {
       errors,
     );
   }
-  return { file: abs, dir, values: { ...defaultSettings(), ...known }, unknown, problems };
+  // Validated above, over the defaults: every declared setting, of its declared type.
+  return { file: abs, dir, values: { ...defaultSettings(), ...known } as SettingsValues, unknown, problems };
 }
 
 export function backupPath(file: string): string {
@@ -113,7 +115,7 @@ export function backupPath(file: string): string {
  * it was valid, is kept as settings.json.bak first. Only values different from defaults are not special:
  * every known key is written, so the file documents itself.
  */
-export function writeSettingsFile(file: string, values: SettingsValues, unknown: Record<string, unknown> = {}): void {
+export function writeSettingsFile(file: string, values: SettingsInput, unknown: Record<string, unknown> = {}): void {
   const abs = path.resolve(file);
   fs.mkdirSync(path.dirname(abs), { recursive: true });
   const ordered: Record<string, unknown> = {};
@@ -144,11 +146,12 @@ export function writeSettingsFile(file: string, values: SettingsValues, unknown:
  * SettingsError with field errors, and writes nothing, when any value is invalid or the result breaks a rule
  * between settings (settingsRules.ts).
  */
-export function saveSettings(file: string, changes: SettingsValues): LoadedSettings {
+export function saveSettings(file: string, changes: SettingsInput): LoadedSettings {
   const errors = validateSettings(changes);
   if (errors.length) throw new SettingsError(errors.map(formatFieldError).join('; '), errors);
   const current = loadSettings(file);
-  const values = { ...current.values, ...changes };
+  // Validated above: the saved settings with valid changes are still whole and typed.
+  const values = { ...current.values, ...changes } as SettingsValues;
   const ruleErrors = settingsRuleErrors(values, Object.keys(changes));
   if (ruleErrors.length) throw new SettingsError(ruleErrors.map(formatFieldError).join('; '), ruleErrors);
   writeSettingsFile(current.file, values, current.unknown);
@@ -156,14 +159,14 @@ export function saveSettings(file: string, changes: SettingsValues): LoadedSetti
 }
 
 /** Keys whose values differ between two settings objects (saved vs applied). */
-export function diffSettings(a: SettingsValues, b: SettingsValues): string[] {
+export function diffSettings(a: SettingsInput, b: SettingsInput): string[] {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   return [...keys].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).sort();
 }
 
 /** The settings with secrets removed: secret-typed values and DSN passwords. For logs and exports. */
-export function redactSettings(values: SettingsValues): SettingsValues {
-  const out: SettingsValues = {};
+export function redactSettings(values: SettingsInput): SettingsInput {
+  const out: SettingsInput = {};
   for (const [k, v] of Object.entries(values)) {
     const def = SETTINGS_BY_KEY.get(k);
     if (def?.type === 'secret') out[k] = v ? '***' : '';
@@ -175,7 +178,7 @@ export function redactSettings(values: SettingsValues): SettingsValues {
 }
 
 /** The secret strings among the settings (passwords, keys), for scrubbing text before it leaves the process. */
-export function secretsOf(values: SettingsValues): string[] {
+export function secretsOf(values: SettingsInput): string[] {
   const out: string[] = [];
   for (const s of SETTINGS) {
     const v = values[s.key];
@@ -195,9 +198,3 @@ export function secretsOf(values: SettingsValues): string[] {
   return [...new Set(out.filter((s) => s.length >= 3))];
 }
 
-/** Replaces every secret in a text with ***. */
-export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) out = out.split(s).join('***');
-  return out;
-}

@@ -2,10 +2,10 @@
 // its API key), and settings that must be able to run (the debtor inclusion filter and the customer field mappings
 // are parsed as a run would parse them). Saving, validating and the admin API all apply them, so a value that would
 // fail every run, or open the listeners to the network unguarded, is refused with the reason instead of saved.
-import { SETTINGS_BY_KEY, isLoopbackAddress, type FieldError, type SettingsValues } from '../contracts/settings.schema.js';
+import { SETTINGS_BY_KEY, isLoopbackAddress, type FieldError, type SettingsInput } from '../contracts/settings.schema.js';
 import { ERP_TABLES_BY_NAME } from '../erp/erpSchema.js';
 import { FilterError, parseInclusionFilter } from '../erp/inclusionFilter.js';
-import { MappingError, resolveCustomerMapping } from '../events/customerMapping.js';
+import { MappingError, resolveCustomerMapping } from '../web/customerMapping.js';
 
 /** The deb_master columns of the ERP contract (SPEC 3): what a filter or mapping may name. */
 const DEB_COLUMNS = ERP_TABLES_BY_NAME.get('deb_master')!.columns.map((c) => c.name);
@@ -14,7 +14,7 @@ interface Rule {
   /** The settings the rule reads; it is judged when any of them changes. */
   keys: readonly string[];
   /** The problem, on the key it is best reported on given what changed, or null. */
-  check(values: SettingsValues, changed: ReadonlySet<string> | null): { key: string; message: string } | null;
+  check(values: SettingsInput, changed: ReadonlySet<string> | null): { key: string; message: string } | null;
 }
 
 const RULES: readonly Rule[] = [
@@ -64,7 +64,7 @@ const RULES: readonly Rule[] = [
  * The rule problems of a whole settings object. With `changed`, only rules reading a changed key are judged, so a
  * problem already in the file does not block an unrelated change; without it, every rule is.
  */
-export function settingsRuleErrors(values: SettingsValues, changed?: Iterable<string>): FieldError[] {
+export function settingsRuleErrors(values: SettingsInput, changed?: Iterable<string>): FieldError[] {
   const keys = changed ? new Set(changed) : null;
   const out: FieldError[] = [];
   for (const rule of RULES) {

@@ -1,6 +1,6 @@
 // WebStore over the web tables through the Db port (SQLite or SQL Server).
 import type { Db, Row, UpsertOptions } from '../db/db.js';
-import { chunks, inList } from '../erp/sqlErpSource.js';
+import { chunks, inList } from '../db/sqlLists.js';
 import { deleteByKeys } from '../db/keys.js';
 import type { CustomerBatch, CustomerState, WebOrderState, WebStore } from './webStore.js';
 import { rowVersionSnapshot } from './webSchema.js';

@@ -188,6 +188,28 @@ export const WEB_TABLES: readonly TableDef[] = [
 
 export const WEB_TABLES_BY_NAME: ReadonlyMap<string, TableDef> = new Map(WEB_TABLES.map((t) => [t.name, t]));
 
+/**
+ * Who runs which event now, where every instance meets: one row per run lock (an event, or the events that never
+ * run beside each other), naming the run and the process that holds it. On SQLite the row is the lock (a heartbeat
+ * keeps it; a stale one is taken over); on SQL Server an application lock is, and the row says who holds it.
+ */
+export const RUN_LOCK_TABLE: TableDef = {
+  name: 'IntegrationLock',
+  columns: [
+    text('Resource', 40),
+    text('Event', 40),
+    { name: 'RunId', type: 'int' },
+    text('Command', 100),
+    text('RunTrigger', 20),
+    text('Host', 255),
+    { name: 'Pid', type: 'int' },
+    at('StartedAt'),
+    at('HeartbeatAt'),
+    text('Owner', 64),
+  ],
+  primaryKey: ['Resource'],
+};
+
 /** Tables whose rows carry a RowVersion that changes on every insert and update, by anyone. */
 export const VERSIONED_TABLES = ['Customer', 'CustomerAddress'] as const;
 
@@ -249,7 +271,7 @@ export function customerCodeColumns(tables: readonly TableDef[] = WEB_TABLES): A
 /**
  * Web migrations. Version ranges keep capabilities apart: 1-9 foundation, 10-19 customer/orders/statements,
  * 20-29 conversions, 30-39 pricing, 40-49 web accounts/CRM, 50-59 the running integrator, 70-79 web rows and
- * the ERP as data of record, 80-89 SQL Server.
+ * the ERP as data of record, 80-89 SQL Server, 90-99 the run pipeline.
  */
 export const WEB_MIGRATIONS: Migration[] = [
   {
@@ -318,6 +340,14 @@ export const WEB_MIGRATIONS: Migration[] = [
     up: async (db) => {
       await widenColumnIfNarrower(db, WEB_TABLES_BY_NAME.get('Customer')!, 'Name');
       await widenColumnIfNarrower(db, WEB_TABLES_BY_NAME.get('CustomerAddress')!, 'Name');
+    },
+  },
+  {
+    version: 90,
+    description: 'one runner per event across processes and machines: IntegrationLock',
+    tables: [RUN_LOCK_TABLE],
+    up: async (db) => {
+      await createOrAdoptTables(db, [RUN_LOCK_TABLE]);
     },
   },
 ];

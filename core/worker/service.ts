@@ -1,10 +1,10 @@
-// Long-running parts the Integrator starts beside its event schedules (the live pricing listener, the ERP
-// change listener). The worker starts every enabled service, stops them on stop, and shows their endpoints.
+// The port of the long-running parts the Integrator starts beside its event schedules (the live pricing listener,
+// the ERP change listener are in pricing/). The process's composition root hands the worker its services; the
+// worker starts every enabled one, stops them on stop, and shows their endpoints.
 import type { Db } from '../db/db.js';
 import type { Logger } from '../logging/logger.js';
 import type { SettingsValues } from '../contracts/settings.schema.js';
 import type { PriceAnswer } from '../contracts/adminApi.js';
-import { pricingListenerService, erpListenerService } from '../pricing/pricingServices.js';
 
 export interface ServiceContext {
   erpDb: Db;
@@ -37,6 +37,3 @@ export interface Service {
   enabled(settings: SettingsValues): boolean;
   start(ctx: ServiceContext): Promise<RunningService>;
 }
-
-/** Every service, in start order. Each capability adds its own. */
-export const SERVICES: Service[] = [pricingListenerService, erpListenerService];

@@ -1,4 +1,4 @@
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,4 +14,53 @@ export function integrator(args: string[], options: { cwd?: string; env?: NodeJS
     timeout: options.timeout ?? 60_000,
   });
   return Object.assign(r, { out: r.stdout, err: r.stderr });
+}
+
+export const PRELOAD = path.join(ROOT, 'test', 'fixtures', 'runPreload.ts');
+
+export interface Spawned {
+  child: ChildProcess;
+  /** stdout and stderr lines so far. */
+  out: string[];
+  err: string[];
+  waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  exited: Promise<number | null>;
+}
+
+/**
+ * The real `integrator` command as a child process that runs on while the test goes on. With `preload`, the test
+ * copy event (Statements) and the other test registrations of test/fixtures/runPreload.ts are in it.
+ */
+export function spawnIntegrator(args: string[], options: { preload?: boolean; env?: Record<string, string> } = {}): Spawned {
+  const child = spawn(process.execPath, [...(options.preload ? ['--import', 'tsx', '--import', PRELOAD] : []), BIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, INTEGRATOR_CONFIG: '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out: string[] = [];
+  const err: string[] = [];
+  const lines = (into: string[]) => {
+    let buf = '';
+    return (c: Buffer) => {
+      buf += c.toString();
+      const parts = buf.split('\n');
+      buf = parts.pop()!;
+      into.push(...parts);
+    };
+  };
+  child.stdout!.on('data', lines(out));
+  child.stderr!.on('data', lines(err));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const waitFor = async (re: RegExp, timeoutMs = 30_000) => {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      for (const l of [...out, ...err]) {
+        const m = re.exec(l);
+        if (m) return m;
+      }
+      if (Date.now() > end || child.exitCode !== null) throw new Error(`no line matching ${re}; stdout:\n${out.join('\n')}\nstderr:\n${err.join('\n')}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  return { child, out, err, waitFor, exited };
 }

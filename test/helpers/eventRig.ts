@@ -5,7 +5,7 @@ import { demoInit, DEMO_TODAY } from '../../core/demo/demoData.js';
 import { openDb } from '../../core/db/openDb.js';
 import type { Db } from '../../core/db/db.js';
 import { loadSettings } from '../../core/settings/settingsFile.js';
-import type { SettingsValues } from '../../core/contracts/settings.schema.js';
+import type { SettingsInput, SettingsValues } from '../../core/contracts/settings.schema.js';
 import { createLogger } from '../../core/logging/logger.js';
 import { runEvent, type RunOutcome } from '../../core/events/runEvent.js';
 import type { EventName } from '../../core/contracts/events.js';
@@ -22,11 +22,11 @@ export interface Rig {
   /** Direct, synchronous handles for arranging data and asserting. */
   erp: Database.Database;
   web: Database.Database;
-  run(event: EventName, options?: { all?: boolean; settings?: SettingsValues; signal?: AbortSignal }): Promise<RunOutcome>;
+  run(event: EventName, options?: { all?: boolean; settings?: SettingsInput; signal?: AbortSignal }): Promise<RunOutcome>;
   close(): Promise<void>;
 }
 
-export async function makeRig(dir: string, customers: number, seed = 1, settings: SettingsValues = {}): Promise<Rig> {
+export async function makeRig(dir: string, customers: number, seed = 1, settings: SettingsInput = {}): Promise<Rig> {
   const r = await demoInit({ dir, customers, seed, force: true, settings });
   const values = loadSettings(r.settings).values;
   const erpDb = await openDb(`sqlite:${r.erp}`);
@@ -44,7 +44,7 @@ export async function makeRig(dir: string, customers: number, seed = 1, settings
     erp,
     web,
     run: (event, o = {}) =>
-      runEvent(event, { all: o.all ?? false }, { erpDb, webDb, settings: { ...rig.settings, ...(o.settings ?? {}) }, logger, now: () => NOW, signal: o.signal }),
+      runEvent(event, { all: o.all ?? false }, { erpDb, webDb, settings: { ...rig.settings, ...(o.settings ?? {}) } as SettingsValues, logger, now: () => NOW, signal: o.signal }),
     async close() {
       erp.close();
       web.close();

@@ -5,7 +5,7 @@ import { describe, it } from 'vitest';
 import type { Db, Row } from '../../core/db/db.js';
 import { openDb } from '../../core/db/openDb.js';
 import { ERP_TABLES } from '../../core/erp/erpSchema.js';
-import { WEB_TABLES } from '../../core/web/webSchema.js';
+import { RUN_LOCK_TABLE, WEB_TABLES } from '../../core/web/webSchema.js';
 
 export const MSSQL = process.env.INTEGRATOR_TEST_MSSQL;
 
@@ -24,7 +24,7 @@ export const PROBE_OBJECTS = { views: ['deb_master_view'], synonyms: ['deb_maste
 export async function dropAll(db: Db): Promise<void> {
   for (const v of PROBE_OBJECTS.views) await db.exec(`IF OBJECT_ID(N'${v}', N'V') IS NOT NULL DROP VIEW [${v}]`);
   for (const s of PROBE_OBJECTS.synonyms) await db.exec(`IF OBJECT_ID(N'${s}', N'SN') IS NOT NULL DROP SYNONYM [${s}]`);
-  const tables = [...PROBE_OBJECTS.tables, ...[...WEB_TABLES].reverse().map((t) => t.name), 'SchemaVersion', ...ERP_TABLES.map((t) => t.name)];
+  const tables = [...PROBE_OBJECTS.tables, ...[...WEB_TABLES].reverse().map((t) => t.name), RUN_LOCK_TABLE.name, 'SchemaVersion', ...ERP_TABLES.map((t) => t.name)];
   for (const t of tables) await db.exec(`IF OBJECT_ID(N'${t}', N'U') IS NOT NULL DROP TABLE [${t}]`);
 }
 

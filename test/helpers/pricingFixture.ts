@@ -7,7 +7,7 @@ import { SqliteDb } from '../../core/db/sqliteDb.js';
 import { createTables } from '../../core/db/schema.js';
 import { ERP_TABLES } from '../../core/erp/erpSchema.js';
 import { openDb } from '../../core/db/openDb.js';
-import { defaultSettings, type SettingsValues } from '../../core/contracts/settings.schema.js';
+import { defaultSettings, type SettingsInput, type SettingsValues } from '../../core/contracts/settings.schema.js';
 import { createLogger } from '../../core/logging/logger.js';
 import { ErpChangeFeed } from '../../core/pricing/erpChanges.js';
 import { startErpListener, startPricingListener, type PricingStartOptions, type RunningPricing } from '../../core/pricing/pricingServices.js';
@@ -67,9 +67,9 @@ export interface Listeners {
   close(): Promise<void>;
 }
 
-export async function startListeners(dir: string, settings: SettingsValues = {}, options: PricingStartOptions = {}): Promise<Listeners> {
+export async function startListeners(dir: string, settings: SettingsInput = {}, options: PricingStartOptions = {}): Promise<Listeners> {
   const erpFile = path.join(dir, 'erp.sqlite');
-  const values: SettingsValues = { ...defaultSettings(), httpPort: 0, erpListenerPort: 0, enableErpListener: true, ...settings };
+  const values = { ...defaultSettings(), httpPort: 0, erpListenerPort: 0, enableErpListener: true, ...settings } as SettingsValues;
   const logger = createLogger({ dir: path.join(dir, 'logs'), level: 'info', secrets: typeof values.listenerApiKey === 'string' && values.listenerApiKey ? [values.listenerApiKey] : [] });
   const erpDb = await openDb(`sqlite:${erpFile}`, { readonly: true });
   const webFile = path.join(dir, 'web.sqlite');

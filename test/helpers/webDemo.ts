@@ -5,8 +5,8 @@ import { openDb } from '../../core/db/openDb.js';
 import type { Db } from '../../core/db/db.js';
 import { loadSettings } from '../../core/settings/settingsFile.js';
 import { createLogger } from '../../core/logging/logger.js';
-import type { SettingsValues } from '../../core/contracts/settings.schema.js';
-import { inList } from '../../core/customers/sqlLists.js';
+import type { SettingsInput, SettingsValues } from '../../core/contracts/settings.schema.js';
+import { inList } from '../../core/db/sqlLists.js';
 
 export const silentLogger = createLogger({ level: 'silent' });
 
@@ -18,7 +18,7 @@ export interface DemoPair {
   close(): Promise<void>;
 }
 
-export async function openDemo(dir: string, name: string, customers = 60, settings: SettingsValues = {}): Promise<DemoPair> {
+export async function openDemo(dir: string, name: string, customers = 60, settings: SettingsInput = {}): Promise<DemoPair> {
   const demo = await demoInit({ dir: path.join(dir, name), customers, seed: 1, force: true, settings });
   const erp = await openDb(`sqlite:${demo.erp}`);
   const web = await openDb(`sqlite:${demo.web}`);
@@ -30,7 +30,7 @@ export async function openDemo(dir: string, name: string, customers = 60, settin
  * tests do not depend on that event. Only the columns the tests read.
  */
 export async function putErpCustomersOnWeb(erp: Db, web: Db, codes?: string[]): Promise<void> {
-  const list = codes ? inList('c', codes) : undefined;
+  const list = codes ? inList(codes, 'c') : undefined;
   const rows = await erp.all<Record<string, unknown>>(
     `SELECT [accountcode], [dr_name], [dr_status], [email], [phone], [dr_date_last_changed] FROM [deb_master]${list ? ` WHERE [accountcode] IN (${list.sql})` : ''}`,
     list?.params,

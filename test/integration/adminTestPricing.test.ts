@@ -8,6 +8,7 @@ import { tmpDir } from '../helpers/tmp.js';
 import { priceQuery, request, writeFixtureErp } from '../helpers/pricingFixture.js';
 import { until } from '../helpers/until.js';
 import { Integrator } from '../../core/worker/integrator.js';
+import { SERVICES } from '../../core/pricing/pricingServices.js';
 import { buildAdminServer, listenAdmin } from '../../core/admin/adminServer.js';
 import { loadSettings, writeSettingsFile } from '../../core/settings/settingsFile.js';
 import { defaultSettings } from '../../core/contracts/settings.schema.js';
@@ -43,7 +44,7 @@ beforeAll(async () => {
     erpListenerPort: 0,
   });
   const logger = createLogger({ dir: logsDir(loadSettings(file)), secrets: [TOKEN] });
-  integrator = new Integrator({ settingsFile: file, foreground: true, logger });
+  integrator = new Integrator({ settingsFile: file, foreground: true, logger, services: SERVICES });
   await integrator.start();
   app = await buildAdminServer({ integrator, logger, uiDir: path.join(dir, 'ui') });
   base = await listenAdmin(app, 0);

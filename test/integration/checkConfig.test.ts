@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { demoInit, type DemoInitResult } from '../../core/demo/demoData.js';
 import { CHECK_ITEMS, runConfigCheck } from '../../core/customers/checkConfig.js';
 import { loadSettings, writeSettingsFile, type LoadedSettings } from '../../core/settings/settingsFile.js';
-import type { SettingsValues } from '../../core/contracts/settings.schema.js';
+import type { SettingsInput, SettingsValues } from '../../core/contracts/settings.schema.js';
 import { CheckConfigResponseSchema } from '../../core/contracts/adminApi.js';
 import { integrator } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -19,7 +19,7 @@ beforeAll(async () => {
   base = loadSettings(demo.settings);
 });
 
-const withSettings = (over: SettingsValues, from: LoadedSettings = base): LoadedSettings => ({ ...from, values: { ...from.values, ...over } });
+const withSettings = (over: SettingsInput, from: LoadedSettings = base): LoadedSettings => ({ ...from, values: { ...from.values, ...over } as SettingsValues });
 async function failures(s: LoadedSettings) {
   const r = await runConfigCheck(s);
   expect(CheckConfigResponseSchema.parse(r)).toEqual(r);

@@ -15,6 +15,8 @@ import { tmpDir } from '../helpers/tmp.js';
 import { deleteByKeys } from '../../core/db/keys.js';
 import { allocateCodes, parseTemplate } from '../../core/customers/numbering.js';
 import { MSSQL, dropAll, skippedWithoutMssql } from '../helpers/mssqlFixture.js';
+import { webPool } from '../../core/run/connections.js';
+import { RunLock, RunRefusedError, liveLocks } from '../../core/run/runLock.js';
 
 function contract(name: string, open: () => Promise<Db>) {
   describe(`Db contract: ${name}`, () => {
@@ -297,6 +299,50 @@ function mssqlSpecifics(dsnText: string) {
       expect(back).toEqual({ at: '2026-02-15T10:30:00', name: 'Café 10' });
       const since = await db.get<{ n: number }>(`SELECT COUNT(*) AS [n] FROM [LoadProbe] WHERE [at] >= @since`, { since: new Date('2026-09-01T00:00:00Z') });
       expect(Number(since?.n)).toBe(rows.filter((r) => r.at >= '2026-09').length);
+    });
+
+    it('one pool for the process: every borrow reuses its login; a pool closed by its users is still open', async () => {
+      const pool = webPool(dsnText, { baseDir: dir });
+      try {
+        const seen = new Set<string>();
+        for (let i = 0; i < 30; i++) {
+          const conn = await pool.borrow();
+          const r = await conn.get<{ at: Date }>(`SELECT [connect_time] AS [at] FROM sys.dm_exec_connections WHERE [session_id] = @@SPID`);
+          seen.add(new Date(r!.at).toISOString());
+          await conn.close();
+        }
+        // Sequential requests share one connection: one TCP, TLS and login for all thirty.
+        expect(seen.size).toBe(1);
+      } finally {
+        await pool.close();
+      }
+    });
+
+    it('the run lock is a session-owned application lock: one holder, named to the refused; the server frees it when the holder dies', async () => {
+      const pool = webPool(dsnText, { baseDir: dir });
+      try {
+        const web = await pool.borrow();
+        const holder = { command: 'integrator run', host: 'site-a', pid: 1111 };
+        const held = await RunLock.take(pool, web, { event: 'customer-master', trigger: 'schedule', holder });
+        await held.attachRun(42);
+        const refused = await RunLock.take(pool, web, { event: 'conversions', trigger: 'cli', holder: { ...holder, host: 'site-b', pid: 2222 } }).catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(RunRefusedError);
+        expect((refused as Error).message).toMatch(/^Customer Conversions waits: Customer Master is running and includes its work \(run 42, started .* by integrator run on site-a pid 1111\)$/);
+        expect((await liveLocks(web)).map((h) => h.event)).toEqual(['customer-master']);
+        // The holder's process dies: its session ends (killed from the server), and the server releases the lock.
+        const spid = await web.get<{ id: number }>(`SELECT TOP (1) [request_session_id] AS [id] FROM sys.dm_tran_locks WHERE [resource_type] = 'APPLICATION' AND [request_owner_type] = 'SESSION'`);
+        await web.exec(`KILL ${Number(spid!.id)}`);
+        const next = await RunLock.take(pool, web, { event: 'customer-master', trigger: 'cli', holder: { ...holder, host: 'site-b', pid: 2222 } });
+        // The old holder's heartbeat learns it.
+        await (held as unknown as { beat(): Promise<void> }).beat();
+        expect(held.lost.aborted).toBe(true);
+        await held.release();
+        expect((await liveLocks(web)).map((h) => h.pid)).toEqual([2222]);
+        await next.release();
+        expect(await liveLocks(web)).toEqual([]);
+      } finally {
+        await pool.close();
+      }
     });
   });
 }

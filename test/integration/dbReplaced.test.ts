@@ -14,6 +14,7 @@ import { createLogger } from '../../core/logging/logger.js';
 import { listRuns } from '../../core/admin/queries.js';
 import { SqliteDb } from '../../core/db/sqliteDb.js';
 import { RetryableError } from '../../core/errors.js';
+import { SERVICES } from '../../core/pricing/pricingServices.js';
 
 const OFF = { customerMasterSchedule: 'off', ordersSchedule: 'off', statementsSchedule: 'off', webAccountsSchedule: 'off', conversionsSchedule: 'off' };
 const root = tmpDir('integrator-replaced-');
@@ -66,7 +67,7 @@ describe('a SQLite database replaced under a running integrator', () => {
   it('deleted during a Send All and a backup put back: the run fails with the reason, the database stays whole', async () => {
     const s = await install('backup-back', 4000);
     // The pricing listener holds a web connection for as long as the integrator runs, as in production.
-    const integrator = new Integrator({ settingsFile: s.file, foreground: true, logger: createLogger(), firstRunDelayMs: 60_000, healthCheckMs: 60_000 });
+    const integrator = new Integrator({ settingsFile: s.file, foreground: true, logger: createLogger(), services: SERVICES, firstRunDelayMs: 60_000, healthCheckMs: 60_000 });
     started.push(integrator);
     await integrator.start();
     expect(integrator.endpoints['Pricing listener']).toBeDefined();

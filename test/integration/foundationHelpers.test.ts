@@ -5,7 +5,7 @@ import { migrate } from '../../core/db/schema.js';
 import { WEB_MIGRATIONS } from '../../core/web/webSchema.js';
 import { listBlockedUsers } from '../../core/customers/blockedUsers.js';
 import { parseInclusionFilter, filterToSql, matchesFilter } from '../../core/erp/inclusionFilter.js';
-import { resolveCustomerMapping, DEFAULT_CUSTOMER_MAP } from '../../core/events/customerMapping.js';
+import { resolveCustomerMapping, DEFAULT_CUSTOMER_MAP } from '../../core/web/customerMapping.js';
 import { copyErpConversions } from '../../core/events/conversionCopy.js';
 import { createTables } from '../../core/db/schema.js';
 import { ERP_TABLES } from '../../core/erp/erpSchema.js';

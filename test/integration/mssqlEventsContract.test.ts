@@ -8,7 +8,7 @@ import type { Db } from '../../core/db/db.js';
 import { migrate } from '../../core/db/schema.js';
 import { WEB_MIGRATIONS } from '../../core/web/webSchema.js';
 import { demoInit, DEMO_TODAY } from '../../core/demo/demoData.js';
-import { defaultSettings, type SettingsValues } from '../../core/contracts/settings.schema.js';
+import { defaultSettings, type SettingsInput, type SettingsValues } from '../../core/contracts/settings.schema.js';
 import { runEvent } from '../../core/events/runEvent.js';
 import type { EventName } from '../../core/contracts/events.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -28,7 +28,7 @@ else
     const dir = tmpDir('integrator-mssql-events-');
     let erp: Db;
     let web: Db;
-    const run = (event: EventName, all: boolean, over: SettingsValues = {}) =>
+    const run = (event: EventName, all: boolean, over: SettingsInput = {}) =>
       runEvent(event, { all }, { erpDb: erp, webDb: web, settings: { ...settings, ...over }, logger: silentLogger, now: () => NOW });
 
     beforeAll(async () => {

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSettings, saveSettings, writeSettingsFile, backupPath, diffSettings, redactSettings, secretsOf, scrub, SettingsError } from '../../core/settings/settingsFile.js';
+import { loadSettings, saveSettings, writeSettingsFile, backupPath, diffSettings, redactSettings, secretsOf, SettingsError } from '../../core/settings/settingsFile.js';
+import { scrub } from '../../core/logging/logger.js';
 import { defaultSettings } from '../../core/contracts/settings.schema.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { integrator } from '../helpers/cli.js';

@@ -8,7 +8,7 @@ import { ActionError } from '../../core/customers/actionTypes.js';
 import { CUSTOMER_ACTIONS } from '../../core/customers/actions.js';
 import { getCustomer, listCustomers } from '../../core/customers/customerList.js';
 import { customerCodeColumns } from '../../core/web/webSchema.js';
-import type { SettingsValues } from '../../core/contracts/settings.schema.js';
+import type { SettingsInput } from '../../core/contracts/settings.schema.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { count, openDemo, putErpCustomersOnWeb, silentLogger, type DemoPair } from '../helpers/webDemo.js';
 import { insertWebRows } from '../helpers/webStore.js';
@@ -20,14 +20,14 @@ const open: DemoPair[] = [];
 afterAll(async () => {
   for (const p of open) await p.close();
 });
-async function demo(name: string, settings: SettingsValues = {}): Promise<DemoPair> {
+async function demo(name: string, settings: SettingsInput = {}): Promise<DemoPair> {
   const p = await openDemo(dir, name, 60, settings);
   open.push(p);
   return p;
 }
 
 const T0 = new Date('2026-11-02T09:00:00.000Z');
-function deps(p: DemoPair, over: { erpDb?: Db; webDb?: Db; settings?: SettingsValues; now?: Date } = {}) {
+function deps(p: DemoPair, over: { erpDb?: Db; webDb?: Db; settings?: SettingsInput; now?: Date } = {}) {
   return { erpDb: over.erpDb ?? p.erp, webDb: over.webDb ?? p.web, settings: { ...p.settings, ...over.settings }, logger: silentLogger, now: () => over.now ?? T0 };
 }
 const run = (p: DemoPair, over: Parameters<typeof deps>[1] = {}) => runEvent('web-accounts', {}, deps(p, over));

@@ -137,7 +137,8 @@ describe('a database the integrator may migrate', () => {
     try {
       const { runEvent } = await import('../../core/events/runEvent.js');
       const { silentLogger } = await import('../helpers/webDemo.js');
-      const out = await runEvent('customer-master', { all: true }, { erpDb: erp, webDb: web, settings: {}, logger: silentLogger });
+      const { defaultSettings } = await import('../../core/contracts/settings.schema.js');
+      const out = await runEvent('customer-master', { all: true }, { erpDb: erp, webDb: web, settings: defaultSettings(), logger: silentLogger });
       expect(out.status, out.error).toBe('Succeeded');
       expect(out.summary.written).toBe(31);
       expect(out.summary.details).toMatchObject({ disabledRemoved: 0 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { ColumnDef } from '../../core/db/schema.js';
 import { WEB_TABLES_BY_NAME } from '../../core/web/webSchema.js';
 import { ERP_TABLES_BY_NAME } from '../../core/erp/erpSchema.js';
-import { DEFAULT_CUSTOMER_MAP } from '../../core/events/customerMapping.js';
+import { DEFAULT_CUSTOMER_MAP } from '../../core/web/customerMapping.js';
 import { ADDRESS_MAP } from '../../core/events/customerMapper.js';
 
 const column = (tables: ReadonlyMap<string, { columns: ColumnDef[] }>, table: string, name: string): ColumnDef => {

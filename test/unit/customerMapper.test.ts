@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { erpFingerprint, fingerprintOf, isDisabled, mapDebtor } from '../../core/events/customerMapper.js';
-import { DEFAULT_CUSTOMER_MAP } from '../../core/events/customerMapping.js';
+import { DEFAULT_CUSTOMER_MAP } from '../../core/web/customerMapping.js';
 import type { ErpDebtor } from '../../core/erp/erpSource.js';
 import { archiveFrom, listSetting, mapOrder } from '../../core/events/orders.js';
 import { renderProgress } from '../../core/cli/progressBar.js';

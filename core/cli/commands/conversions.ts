@@ -1,42 +1,14 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { CliError } from '../context.js';
-import type { Db } from '../../db/db.js';
-import { openDb } from '../../db/openDb.js';
-import { migrate } from '../../db/schema.js';
-import { WEB_MIGRATIONS } from '../../web/webSchema.js';
-import { runEvent } from '../../events/runEvent.js';
 import { createLogger } from '../../logging/logger.js';
 import { logsDir } from '../../logging/exportLogs.js';
 import { secretsOf } from '../../settings/settingsFile.js';
 import { defaultSettings } from '../../contracts/settings.schema.js';
-import { FatalError } from '../../errors.js';
 import type { ConversionFailure } from '../../events/conversions.js';
-
-/** Conversions never read the ERP; the standalone command has no ERP connection to give them. */
-function noErp(): Db {
-  const refuse = () => {
-    throw new FatalError('process-pending-conversions works on the web database only');
-  };
-  return {
-    kind: 'sqlite',
-    description: 'no ERP',
-    all: async () => refuse(),
-    get: async () => refuse(),
-    run: async () => refuse(),
-    exec: async () => refuse(),
-    stream: async function* () {
-      refuse();
-    },
-    transaction: async () => refuse(),
-    upsert: async () => refuse(),
-    insertMany: async () => refuse(),
-    limit: () => refuse(),
-    tables: async () => refuse(),
-    columns: async () => refuse(),
-    close: async () => undefined,
-  };
-}
+import { webPool } from '../../run/connections.js';
+import { runPipeline, RunRefusedError } from '../../run/runPipeline.js';
+import { thisProcess } from '../../run/runLock.js';
 
 export function register(program: Command, ctx: CliContext): void {
   program
@@ -49,11 +21,17 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (dsn: string, opts: { config?: string }) => {
       const loaded = opts.config ? ctx.settings(opts.config) : undefined;
       const settings = loaded?.values ?? defaultSettings();
-      const logger = createLogger(loaded ? { dir: logsDir(loaded), level: String(settings.logLevel), secrets: secretsOf(settings) } : {});
-      const webDb = await openDb(dsn);
+      const logger = createLogger(loaded ? { dir: logsDir(loaded), level: settings.logLevel, secrets: secretsOf(settings) } : {});
+      // Conversions never read the ERP: this command has the web database alone.
+      const web = webPool(dsn, { baseDir: process.cwd() });
       try {
-        await migrate(webDb, WEB_MIGRATIONS);
-        const outcome = await runEvent('conversions', {}, { erpDb: noErp(), webDb, settings, logger });
+        let outcome;
+        try {
+          outcome = await runPipeline('conversions', { all: false }, 'cli', { connections: { web, erp: null }, settings, logger, holder: thisProcess('integrator process-pending-conversions') });
+        } catch (err) {
+          if (err instanceof RunRefusedError) throw new CliError(err.message);
+          throw err;
+        }
         const s = outcome.summary;
         const d = (s.details ?? {}) as { rowsMoved?: Record<string, number>; rowsDropped?: Record<string, number>; failures?: ConversionFailure[]; moreFailures?: number };
         if (outcome.status === 'Failed') throw new CliError(`customer conversions failed: ${outcome.error}`);
@@ -66,7 +44,7 @@ export function register(program: Command, ctx: CliContext): void {
         if (d.moreFailures) ctx.io.out(`  ... and ${d.moreFailures} more (see CustomerConversion.Error)`);
         if (s.failed > 0) throw new CliError(`${s.failed} conversion(s) not processed`);
       } finally {
-        await webDb.close();
+        await web.close();
       }
     });
 }

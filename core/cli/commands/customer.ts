@@ -20,15 +20,15 @@ export function register(program: Command, ctx: CliContext): void {
       const action = CUSTOMER_ACTIONS[actionName];
       if (!action) throw new CliError(`unknown customer action "${actionName}" (one of: ${Object.keys(CUSTOMER_ACTIONS).join(', ')})`, 2);
       const s = ctx.settings(opts.config);
-      const logger = createLogger({ dir: logsDir(s), level: String(s.values.logLevel), secrets: secretsOf(s.values) });
-      const webDb = await openDb(String(s.values.webDsn), { baseDir: s.dir, create: true });
+      const logger = createLogger({ dir: logsDir(s), level: s.values.logLevel, secrets: secretsOf(s.values) });
+      const webDb = await openDb(s.values.webDsn, { baseDir: s.dir, create: true });
       let erpDb: Db | undefined;
       try {
         await migrate(webDb, WEB_MIGRATIONS);
         const message = await action.run(
           {
             webDb,
-            erpDb: async () => (erpDb ??= await openDb(String(s.values.erpDsn), { baseDir: s.dir })),
+            erpDb: async () => (erpDb ??= await openDb(s.values.erpDsn, { baseDir: s.dir })),
             settings: s.values,
             logger,
             now: () => new Date(),

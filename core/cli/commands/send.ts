@@ -3,15 +3,12 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { CliError } from '../context.js';
 import { EVENT_LABELS, EVENT_NAMES, EventNameSchema, type Progress } from '../../contracts/events.js';
-import { openDb } from '../../db/openDb.js';
-import type { Db } from '../../db/db.js';
-import { migrate } from '../../db/schema.js';
-import { WEB_MIGRATIONS } from '../../web/webSchema.js';
 import { createLogger } from '../../logging/logger.js';
 import { logsDir } from '../../logging/exportLogs.js';
 import { secretsOf } from '../../settings/settingsFile.js';
-import { markInterruptedRuns, runEvent } from '../../events/runEvent.js';
-import { readRuntime } from '../../worker/runtimeFile.js';
+import { processConnections } from '../../run/connections.js';
+import { markGhostRuns, runPipeline, RunRefusedError } from '../../run/runPipeline.js';
+import { thisProcess } from '../../run/runLock.js';
 import { ProgressLog, renderProgress } from '../progressBar.js';
 
 export function register(program: Command, ctx: CliContext): void {
@@ -26,9 +23,8 @@ export function register(program: Command, ctx: CliContext): void {
       if (!parsed.success) throw new CliError(`unknown event "${eventName}" (one of: ${EVENT_NAMES.join(', ')})`, 2);
       const name = parsed.data;
       const s = ctx.settings(opts.config);
-      const logger = createLogger({ dir: logsDir(s), level: String(s.values.logLevel), secrets: secretsOf(s.values) });
-      const webDb = await openDb(String(s.values.webDsn), { baseDir: s.dir, create: true });
-      let erpDb: Db | undefined;
+      const logger = createLogger({ dir: logsDir(s), level: s.values.logLevel, secrets: secretsOf(s.values) });
+      const connections = processConnections(s.values, { baseDir: s.dir, createWeb: true });
       const abort = new AbortController();
       const onSignal = () => {
         if (abort.signal.aborted) process.exit(130);
@@ -57,15 +53,18 @@ export function register(program: Command, ctx: CliContext): void {
         lastPhase = p.phase;
       };
       try {
-        await migrate(webDb, WEB_MIGRATIONS);
-        // With no integrator running, a run still marked Running was left by a process that died (killed
-        // mid-run): record it as interrupted so the history shows no ghost. This run resumes its work.
-        if (!readRuntime(s.dir)) {
-          const ghosts = await markInterruptedRuns(webDb);
-          if (ghosts) logger.warn({ runs: ghosts }, `${ghosts} interrupted run(s) marked Failed`);
+        // The web database opens (and its migrations are checked) once, here. A run still marked Running whose
+        // lock nobody holds was left by a process that died (killed mid-run): it is recorded as interrupted, so the
+        // history shows no ghost; this run resumes its work.
+        const ghosts = await markGhostRuns(await connections.web.borrow());
+        if (ghosts) logger.warn({ runs: ghosts }, `${ghosts} interrupted run(s) marked Failed`);
+        let outcome;
+        try {
+          outcome = await runPipeline(name, { all: opts.all === true }, 'cli', { connections, settings: s.values, logger, holder: thisProcess('integrator send'), signal: abort.signal, onProgress });
+        } catch (err) {
+          if (err instanceof RunRefusedError) throw new CliError(err.message);
+          throw err;
         }
-        erpDb = await openDb(String(s.values.erpDsn), { baseDir: s.dir });
-        const outcome = await runEvent(name, { all: opts.all === true }, { erpDb, webDb, settings: s.values, logger, signal: abort.signal, onProgress });
         if (drawn) process.stderr.write('\r\x1b[2K');
         if (!tty) for (const line of progressLog.finish()) ctx.io.err(line);
         const secs = outcome.durationMs / 1000;
@@ -82,14 +81,13 @@ export function register(program: Command, ctx: CliContext): void {
           if (sm.failed > failures.length) ctx.io.err(`  ... and ${sm.failed - failures.length} more (see the log)`);
           throw new CliError(`${sm.failed} row(s) failed; the rest were sent (run ${outcome.runId})`);
         }
-        throw new CliError(outcome.status === 'Stopped' ? `stopped before the end (run ${outcome.runId}); the next run resumes` : (outcome.error ?? 'the run failed'));
+        throw new CliError(outcome.status === 'Stopped' ? `stopped before the end (run ${outcome.runId}); the next run resumes` : outcome.error ?? 'the run failed');
       } finally {
         // A run that threw still leaves each phase's count in the log (finish() prints nothing twice).
         if (!tty) for (const line of progressLog.finish()) ctx.io.err(line);
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
-        await webDb.close();
-        await erpDb?.close();
+        await connections.close();
       }
     });
 }

@@ -1,6 +1,6 @@
 // The ERP -> web field map for customers, as data: a default map plus the site's overrides from the
 // Customer Field Mappings setting ({"WebColumn": "erp_column"}).
-import { WEB_TABLES_BY_NAME } from '../web/webSchema.js';
+import { WEB_TABLES_BY_NAME } from './webSchema.js';
 import { FatalError } from '../errors.js';
 
 /** Web Customer column <- ERP deb_master column. */
