@@ -43,6 +43,9 @@ async function idleConnections(port: number, n: number): Promise<Idle> {
         new Promise<net.Socket>((resolve) => {
           const s = net.connect(port, '127.0.0.1');
           s.on('error', () => undefined);
+          // Read (and throw away) what arrives: a socket nobody reads may never notice the server's FIN, and would
+          // look held open although the server let it go.
+          s.resume();
           s.on('close', () => closed++);
           s.on('connect', () => resolve(s));
           // A connection refused before it was set up counts as closed too.
