@@ -1,6 +1,36 @@
-// Set-based writes by composite key, for both engines: one statement per chunk of keys, never one per row.
-import type { Db, Params, SqlValue } from './db.js';
+// Exact-key lists and set-based writes by composite key, for both engines: one statement per chunk of keys,
+// never one per row.
+import type { Db, DbKind, Params, SqlValue } from './db.js';
 import { q } from './db.js';
+
+/** SQL Server takes at most 2,100 parameters per statement: IN lists are sent in chunks well below that. */
+export const IN_CHUNK = 500;
+
+export function chunks<T>(xs: readonly T[], n = IN_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
+/** `@c0, @c1, ...` and their parameters, for `IN (...)`; an empty list matches nothing. */
+export function inList(values: readonly string[], prefix: string): { sql: string; params: Params } {
+  const params: Params = {};
+  const names = values.map((v, i) => {
+    params[`${prefix}${i}`] = v;
+    return `@${prefix}${i}`;
+  });
+  return { sql: names.length ? names.join(', ') : 'NULL', params };
+}
+
+/**
+ * The body of `IN (...)` for exact keys, in as few statements as the engine allows: on SQLite one statement for
+ * the whole list, given as one JSON array (`SELECT value FROM json_each(@c)`), so no object of hundreds of
+ * parameter names is built and bound per statement; on SQL Server IN_CHUNK named parameters per statement.
+ */
+export function keyLists(kind: DbKind, values: readonly string[], prefix: string): Array<{ sql: string; params: Params }> {
+  if (kind === 'sqlite') return values.length ? [{ sql: `SELECT [value] FROM json_each(@${prefix})`, params: { [prefix]: JSON.stringify(values) } }] : [];
+  return chunks(values).map((part) => inList(part, prefix));
+}
 
 /** Parameters per statement for key lists: well under SQL Server's 2,100. */
 const KEY_PARAMS = 1000;

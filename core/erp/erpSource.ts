@@ -15,7 +15,7 @@ export interface ErpAddress {
 
 export interface ErpDebtor {
   accountcode: string;
-  /** The deb_master columns asked for, by column name. */
+  /** The deb_master columns asked for, by column name (other keys may be there too). */
   fields: Record<string, unknown>;
   /** Every name_and_address_master row, ordered by na_type. */
   addresses: ErpAddress[];

@@ -1,7 +1,8 @@
 // ErpSource over the PRONTO-shaped tables through the Db port: one SQL text for SQLite and SQL Server. Rows are
 // read through erpReads (codes without CHAR padding, dates as ISO text); pages are keyset pages in the ERP's own
 // collation, and whatever belongs to a page (its addresses, its lines) is read by the page's exact keys.
-import type { Db, Params, Row } from '../db/db.js';
+import type { Db, Row } from '../db/db.js';
+import { chunks, inList, keyLists } from '../db/keys.js';
 import { q } from '../db/db.js';
 import type { DebtorFingerprint, DebtorPageQuery, ErpAddress, ErpDebtor, ErpOrder, ErpOrderLine, ErpSource, ErpTrans } from './erpSource.js';
 import type { FilterCondition } from './inclusionFilter.js';
@@ -9,23 +10,8 @@ import { filterToSql } from './inclusionFilter.js';
 import { erpReads } from './erpReads.js';
 import { isDateColumn } from '../db/schema.js';
 
-/** SQL Server takes at most 2,100 parameters per statement: IN lists are sent in chunks well below that. */
-export const IN_CHUNK = 500;
-
-export function chunks<T>(xs: readonly T[], n = IN_CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
-}
-
-export function inList(values: readonly string[], prefix: string): { sql: string; params: Params } {
-  const params: Params = {};
-  const names = values.map((v, i) => {
-    params[`${prefix}${i}`] = v;
-    return `@${prefix}${i}`;
-  });
-  return { sql: names.length ? names.join(', ') : 'NULL', params };
-}
+// Re-exported for the modules that take the key-list helpers from here.
+export { chunks, IN_CHUNK, inList } from '../db/keys.js';
 
 const ADDRESS_COLUMNS = ['accountcode', 'na_type', 'na_name', 'street', 'suburb', 'state', 'postcode', 'country'];
 const ORDER_COLUMNS = ['so_order_no', 'accountcode', 'so_order_status', 'so_date_stamp', 'so_order_total'];
@@ -113,23 +99,21 @@ export class SqlErpSource implements ErpSource {
     // The page's addresses by its exact codes, not by the range between its first and last: the address table's
     // accountcode may sort under another collation than deb_master's (a range would miss some).
     const addresses: AddressRow[] = [];
-    for (const part of chunks(rows.map((r) => String(r.accountcode)))) {
-      const inl = inList(part, 'c');
-      addresses.push(...(await this.db.all<AddressRow>(`${SqlErpSource.selectAddresses} WHERE a.[accountcode] IN (${inl.sql}) ORDER BY a.[accountcode], a.[na_type]`, inl.params)));
+    for (const inl of keyLists(this.db.kind, rows.map((r) => String(r.accountcode)), 'c')) {
+      for (const a of await this.db.all<AddressRow>(`${SqlErpSource.selectAddresses} WHERE a.[accountcode] IN (${inl.sql}) ORDER BY a.[accountcode], a.[na_type]`, inl.params)) addresses.push(a);
     }
     return this.assemble(rows, addresses);
   }
 
   async debtorsByCodes(codes: readonly string[], columns: readonly string[]): Promise<ErpDebtor[]> {
     const out: ErpDebtor[] = [];
-    for (const part of chunks(codes)) {
-      const inl = inList(part, 'c');
+    for (const inl of keyLists(this.db.kind, codes, 'c')) {
       const rows = await this.db.all<Row>(`SELECT ${this.selectDebtors(columns, true)} FROM [deb_master] d WHERE d.[accountcode] IN (${inl.sql}) ORDER BY d.[accountcode]`, inl.params);
       const addresses = await this.db.all<AddressRow>(
         `${SqlErpSource.selectAddresses} WHERE a.[accountcode] IN (${inl.sql}) ORDER BY a.[accountcode], a.[na_type]`,
         inl.params,
       );
-      out.push(...this.assemble(rows, addresses));
+      for (const d of this.assemble(rows, addresses)) out.push(d);
     }
     return out;
   }
@@ -150,16 +134,14 @@ export class SqlErpSource implements ErpSource {
       const entry = byCode.get(String(r.accountcode));
       // The text the engine's GROUP_CONCAT / STRING_AGG gives in the scan: the rows came in na_type order.
       const fingerprint = `${String(r.fp_debtor ?? '')}\u0003${entry ? entry.fp.join('\u0002') : ''}`;
-      const fields: Row = {};
-      for (const k in r) if (k !== 'fp_debtor') fields[k] = r[k];
-      return { accountcode: String(r.accountcode), fields, addresses: entry?.list ?? [], fingerprint };
+      // The row itself (its fp_debtor beside the columns): a copy of every row cost more than the mapping.
+      return { accountcode: String(r.accountcode), fields: r, addresses: entry?.list ?? [], fingerprint };
     });
   }
 
   private async existing(table: string, column: string, keys: readonly string[]): Promise<Set<string>> {
     const out = new Set<string>();
-    for (const part of chunks(keys)) {
-      const inl = inList(part, 'k');
+    for (const inl of keyLists(this.db.kind, keys, 'k')) {
       for (const r of await this.db.all<{ k: string }>(`SELECT ${q(column)} AS [k] FROM ${q(table)} WHERE ${q(column)} IN (${inl.sql})`, inl.params)) out.add(String(r.k));
     }
     return out;

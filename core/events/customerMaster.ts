@@ -32,6 +32,8 @@ interface Checkpoint {
   after: string;
   startedAt: string;
   runId: number;
+  /** A first load, its indexes set aside (beginBulkLoad) until it ends. */
+  bulkLoad?: boolean;
 }
 
 interface PageOutcome {
@@ -113,9 +115,9 @@ async function writePage(web: WebStore, candidates: Candidate[], options: PageOp
         const addresses: Row[] = [];
         const staleAddresses: Array<{ code: string; type: string }> = [];
         for (const m of toWrite) {
-          // Object.assign and plain stores, not a spread with extra keys: V8 builds that spread some 15 times
-          // slower, which cost more than the whole mapping on a Send All.
-          const row: Row = Object.assign({}, m.customer);
+          // The mapped row itself, with plain stores: a copy (a spread with extra keys most of all, which V8 builds
+          // some 15 times slower) cost more than the whole mapping on a Send All.
+          const row: Row = m.customer;
           row.Site = options.site;
           row.Source = 'ERP';
           row.ActiveStatus = 'Inactive';
@@ -135,7 +137,15 @@ async function writePage(web: WebStore, candidates: Candidate[], options: PageOp
             for (const t of existing) if (!types.has(t)) staleAddresses.push({ code: m.code, type: t });
           }
         }
-        await tx.writeCustomers({ customers, addresses, staleAddresses, insertOnly: ['Site', 'ActiveStatus', 'CreatedAt'], recordErpWrite: true });
+        await tx.writeCustomers({
+          customers,
+          addresses,
+          staleAddresses,
+          insertOnly: ['Site', 'ActiveStatus', 'CreatedAt'],
+          recordErpWrite: true,
+          existingCustomers: new Set(states.keys()),
+          existingAddresses: existingTypes,
+        });
         out.written += customers.length;
       }
     }
@@ -278,6 +288,7 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
   let after: string | null = null;
   let resumedFrom: string | undefined;
   let startedAt = ctx.now().toISOString();
+  let bulkLoad = false;
   if (options.all) {
     const saved = await web.getState(SEND_ALL_CHECKPOINT);
     if (saved) {
@@ -286,11 +297,18 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
         after = cp.after;
         startedAt = cp.startedAt;
         resumedFrom = cp.after;
+        bulkLoad = cp.bulkLoad === true;
         ctx.logger.info({ after, startedAt }, `resuming the Send All interrupted after ${cp.after}`);
       } catch {
         ctx.logger.warn('ignoring an unreadable Send All checkpoint');
       }
     }
+  }
+  // A first load into an empty web database builds the customer indexes once, at its end; a load that was killed
+  // left them missing, and any other run builds them first.
+  if (!bulkLoad) {
+    await web.buildIndexes();
+    if (options.all && resumedFrom === undefined) bulkLoad = await web.beginBulkLoad();
   }
 
   // Taken before anything is read: whatever anyone writes from here on has this row version or a later one.
@@ -301,65 +319,73 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
   let webEditsOverwritten = 0;
   ctx.progress('debtors', 0, total);
 
-  for (;;) {
-    await yieldTurn();
-    if (ctx.signal.aborted) {
-      summary.incomplete = options.all ? `stopped on request after ${after ?? 'the start'}; the next Send All resumes there` : 'stopped on request';
-      break;
-    }
-    let page: ErpDebtor[];
-    let last: string;
-    if (options.all) {
-      page = await erp.debtorPage({ after, limit: batchSize, filter: plan.filter, columns });
-      if (!page.length) break;
-      summary.read += page.length;
-      last = page[page.length - 1].accountcode;
-    } else {
-      // Send Changed scans fingerprints only (one narrow row per debtor, in bigger pages), then reads in full
-      // just the debtors whose fingerprint differs from the web's ErpHash.
-      const prints = await erp.debtorFingerprints({ after, limit: Math.max(batchSize, 5000), filter: plan.filter, columns });
-      if (!prints.length) break;
-      summary.read += prints.length;
-      last = prints[prints.length - 1].accountcode;
-      // Only the hashes of ERP-sourced customers: a customer created on the web is never "unchanged". Asked by
-      // the page's codes, not by its range (the ERP's order is not the web's).
-      const hashes = await web.erpHashesOf(prints.map((p) => p.accountcode));
-      const changed: string[] = [];
-      for (const p of prints) {
-        const hash = hashes.get(p.accountcode);
-        if (hash !== undefined && hash === fingerprintOf(p.fingerprint, mapOptions)) summary.skipped++;
-        else changed.push(p.accountcode);
+  try {
+    for (;;) {
+      await yieldTurn();
+      if (ctx.signal.aborted) {
+        summary.incomplete = options.all ? `stopped on request after ${after ?? 'the start'}; the next Send All resumes there` : 'stopped on request';
+        break;
       }
-      page = changed.length ? await erp.debtorsByCodes(changed, columns) : [];
+      let page: ErpDebtor[];
+      let last: string;
+      if (options.all) {
+        page = await erp.debtorPage({ after, limit: batchSize, filter: plan.filter, columns });
+        if (!page.length) break;
+        summary.read += page.length;
+        last = page[page.length - 1].accountcode;
+      } else {
+        // Send Changed scans fingerprints only (one narrow row per debtor, in bigger pages), then reads in full
+        // just the debtors whose fingerprint differs from the web's ErpHash.
+        const prints = await erp.debtorFingerprints({ after, limit: Math.max(batchSize, 5000), filter: plan.filter, columns });
+        if (!prints.length) break;
+        summary.read += prints.length;
+        last = prints[prints.length - 1].accountcode;
+        // Only the hashes of ERP-sourced customers: a customer created on the web is never "unchanged". Asked by
+        // the page's codes, not by its range (the ERP's order is not the web's).
+        const hashes = await web.erpHashesOf(prints.map((p) => p.accountcode));
+        const changed: string[] = [];
+        for (const p of prints) {
+          const hash = hashes.get(p.accountcode);
+          if (hash !== undefined && hash === fingerprintOf(p.fingerprint, mapOptions)) summary.skipped++;
+          else changed.push(p.accountcode);
+        }
+        page = changed.length ? await erp.debtorsByCodes(changed, columns) : [];
+      }
+      const candidates: Candidate[] = [];
+      for (const d of page) {
+        const code = String(d.accountcode).trim();
+        if (!code) failures.push({ code: String(d.accountcode), reason: 'the accountcode is empty' });
+        else candidates.push({ code, debtor: d, hash: erpFingerprint(d, mapOptions) });
+      }
+      const now = ctx.now().toISOString();
+      const outcome: PageOutcome = { written: 0, skipped: 0, failures: [], webEditsOverwritten: [] };
+      for (let i = 0; i < candidates.length || (options.all && i === 0); i += batchSize) {
+        const r = await writePageIsolating(web, candidates.slice(i, i + batchSize), {
+          all: options.all,
+          site,
+          now,
+          mapOptions,
+          checkpoint: options.all ? { after: last, startedAt, runId: ctx.runId, ...(bulkLoad ? { bulkLoad } : {}) } : undefined,
+        });
+        outcome.written += r.written;
+        outcome.skipped += r.skipped;
+        outcome.failures.push(...r.failures);
+        outcome.webEditsOverwritten.push(...r.webEditsOverwritten);
+      }
+      summary.written += outcome.written;
+      summary.skipped += outcome.skipped;
+      failures.push(...outcome.failures);
+      webEditsOverwritten += outcome.webEditsOverwritten.length;
+      for (const code of outcome.webEditsOverwritten) ctx.logger.warn({ customer: code }, `customer ${code}: ERP data replaced a web edit not yet sent to the ERP`);
+      after = last;
+      ctx.progress('debtors', summary.read, Math.max(total, summary.read), { ...summary, failed: failures.length });
     }
-    const candidates: Candidate[] = [];
-    for (const d of page) {
-      const code = String(d.accountcode).trim();
-      if (!code) failures.push({ code: String(d.accountcode), reason: 'the accountcode is empty' });
-      else candidates.push({ code, debtor: d, hash: erpFingerprint(d, mapOptions) });
+  } finally {
+    if (bulkLoad) {
+      // Also when the load stopped or failed: the web database is left indexed, unless the process died.
+      ctx.progress('indexes', 0, null);
+      await web.buildIndexes().catch((err: unknown) => ctx.logger.warn({ err: userMessage(err) }, 'customer indexes not built yet; the next run builds them'));
     }
-    const now = ctx.now().toISOString();
-    const outcome: PageOutcome = { written: 0, skipped: 0, failures: [], webEditsOverwritten: [] };
-    for (let i = 0; i < candidates.length || (options.all && i === 0); i += batchSize) {
-      const r = await writePageIsolating(web, candidates.slice(i, i + batchSize), {
-        all: options.all,
-        site,
-        now,
-        mapOptions,
-        checkpoint: options.all ? { after: last, startedAt, runId: ctx.runId } : undefined,
-      });
-      outcome.written += r.written;
-      outcome.skipped += r.skipped;
-      outcome.failures.push(...r.failures);
-      outcome.webEditsOverwritten.push(...r.webEditsOverwritten);
-    }
-    summary.written += outcome.written;
-    summary.skipped += outcome.skipped;
-    failures.push(...outcome.failures);
-    webEditsOverwritten += outcome.webEditsOverwritten.length;
-    for (const code of outcome.webEditsOverwritten) ctx.logger.warn({ customer: code }, `customer ${code}: ERP data replaced a web edit not yet sent to the ERP`);
-    after = last;
-    ctx.progress('debtors', summary.read, Math.max(total, summary.read), { ...summary, failed: failures.length });
   }
   summary.failed = failures.length;
   for (const f of failures.slice(0, MAX_FAILURES_LOGGED)) ctx.logger.warn({ customer: f.code }, `customer ${f.code} not sent: ${f.reason}`);
