@@ -412,8 +412,14 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
     }
     await web.setState(DRIFT_STATE, String(next), ctx.now().toISOString());
     if (options.all) {
-      ctx.progress('removed debtors', 0, null);
-      details.disabledRemoved = await disableRemoved(erp, web, batchSize, ctx.now().toISOString());
+      // A load that began on an empty web database and ran in one go wrote every ERP customer there is on the web
+      // from what it read a moment ago: none can be gone from the ERP (one deleted since is caught by the next
+      // Send All, as one deleted just after any sweep is). A load resumed after a crash is swept.
+      if (bulkLoad && resumedFrom === undefined) details.disabledRemoved = 0;
+      else {
+        ctx.progress('removed debtors', 0, null);
+        details.disabledRemoved = await disableRemoved(erp, web, batchSize, ctx.now().toISOString());
+      }
       await web.deleteState(SEND_ALL_CHECKPOINT);
     }
     await web.setState(LAST_RUN_STATE, JSON.stringify({ mode: details.mode, startedAt, finishedAt: ctx.now().toISOString(), runId: ctx.runId }), ctx.now().toISOString());
