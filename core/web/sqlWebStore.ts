@@ -155,15 +155,17 @@ export class SqlWebStore implements WebStore {
   async driftCandidates(from: number): Promise<string[]> {
     if (this.db.kind === 'sqlite') {
       // Versions below zero are the integrator's own writes; a row someone else inserted has version 0, one someone
-      // else updated a version from the clock (integratorVersionsBelowZero). `from` is at least 1.
+      // else updated a version from the clock (integratorVersionsBelowZero). `from` is at least 1. UNION ALL, the
+      // duplicates dropped here: for a UNION SQLite merges both tables whole in key order instead of reading the
+      // few rows the RowVersion indexes point at.
       const rows = await this.db.all<{ CustomerCode: string }>(
         `SELECT c.[CustomerCode] FROM [Customer] c WHERE (c.[RowVersion] >= @from OR c.[RowVersion] = 0) AND c.[Source] = 'ERP'
-         UNION
+         UNION ALL
          SELECT a.[CustomerCode] FROM [CustomerAddress] a JOIN [Customer] c ON c.[CustomerCode] = a.[CustomerCode]
           WHERE (a.[RowVersion] >= @from OR a.[RowVersion] = 0) AND c.[Source] = 'ERP'`,
         { from: Math.max(1, from) },
       );
-      return rows.map((r) => r.CustomerCode).sort();
+      return [...new Set(rows.map((r) => r.CustomerCode))].sort();
     }
     const since = (t: string) => `${t}.[RowVersion] >= @from`;
     const rows = await this.db.all<{ CustomerCode: string }>(
