@@ -384,7 +384,7 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
     if (bulkLoad) {
       // Also when the load stopped or failed: the web database is left indexed, unless the process died.
       ctx.progress('indexes', 0, null);
-      await web.buildIndexes().catch((err: unknown) => ctx.logger.warn({ err: userMessage(err) }, 'customer indexes not built yet; the next run builds them'));
+      await web.buildIndexes((done, n) => ctx.progress('indexes', done, n)).catch((err: unknown) => ctx.logger.warn({ err: userMessage(err) }, 'customer indexes not built yet; the next run builds them'));
     }
   }
   summary.failed = failures.length;

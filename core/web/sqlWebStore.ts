@@ -143,9 +143,13 @@ export class SqlWebStore implements WebStore {
     return true;
   }
 
-  async buildIndexes(): Promise<void> {
+  async buildIndexes(progress?: (done: number, total: number) => void): Promise<void> {
     if (this.db.kind !== 'sqlite') return;
-    for (const ix of CUSTOMER_INDEXES) await this.db.exec(createIndexSql(this.db.kind, ix.table, ix.columns));
+    for (let i = 0; i < CUSTOMER_INDEXES.length; i++) {
+      const ix = CUSTOMER_INDEXES[i];
+      await this.db.exec(createIndexSql(this.db.kind, ix.table, ix.columns));
+      progress?.(i + 1, CUSTOMER_INDEXES.length);
+    }
   }
 
   rowVersionSnapshot(): Promise<number> {

@@ -65,7 +65,7 @@ export interface WebStore {
    * Builds those indexes where one is missing: after a load, and before any other run (a load killed mid-way
    * leaves them missing; nothing is wrong without them, only slower).
    */
-  buildIndexes(): Promise<void>;
+  buildIndexes(progress?: (done: number, total: number) => void): Promise<void>;
   /** The first row version not yet given out (rowVersionSnapshot). */
   rowVersionSnapshot(): Promise<number>;
   /**
