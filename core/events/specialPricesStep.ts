@@ -68,10 +68,14 @@ export async function sendSpecialPrices(ctx: EventContext, options: RunOptions):
       .filter((r) => current.get(key(r.accountcode, r.stock_code)) !== Number(r.price))
       .map((r) => ({ CustomerCode: r.accountcode, ProductCode: r.stock_code, Source: 'ERP', Price: Number(r.price), UpdatedAt: at }));
     const gone = webRows.filter((r) => !wanted.has(key(r.CustomerCode, r.ProductCode)));
-    const counts = await webDb.transaction(async (tx) => ({
-      written: await tx.upsert('PricingOverride', ['CustomerCode', 'ProductCode', 'Source'], upserts),
-      removed: await deleteByKeys(tx, 'PricingOverride', ['CustomerCode', 'ProductCode'], gone.map((g) => [g.CustomerCode, g.ProductCode]), `[Source] = 'ERP'`),
-    }));
+    // A page with nothing to change (every page of a Send Changed but a few) opens no transaction.
+    const counts =
+      upserts.length || gone.length
+        ? await webDb.transaction(async (tx) => ({
+            written: await tx.upsert('PricingOverride', ['CustomerCode', 'ProductCode', 'Source'], upserts),
+            removed: await deleteByKeys(tx, 'PricingOverride', ['CustomerCode', 'ProductCode'], gone.map((g) => [g.CustomerCode, g.ProductCode]), `[Source] = 'ERP'`),
+          }))
+        : { written: 0, removed: 0 };
     written += counts.written;
     removed += counts.removed;
     ctx.progress('special prices', seen.size, null);
