@@ -299,18 +299,20 @@ export class SqliteDb implements Db {
   }
 
   /**
-   * `${head} VALUES (...), (...) ${tail}`: ROWS_PER_STATEMENT rows a statement, the rest one by one. Fewer
-   * statements cost less to run, and an upsert into a table with triggers opens a statement journal per statement.
+   * `${head} VALUES (...), (...) ${tail}`: ROWS_PER_STATEMENT rows a statement, what is left in tens, the rest one
+   * by one. Fewer statements cost less to run, and an upsert into a table with triggers opens a statement journal
+   * per statement.
    */
   private writeRows(head: string, tail: string, columns: readonly string[], rows: readonly Row[]): number {
     const tuple = `(${columns.map(() => '?').join(', ')})`;
-    const per = Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_VARIABLES / Math.max(1, columns.length))));
     const width = columns.length;
+    const most = Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_VARIABLES / Math.max(1, width))));
     const write = () => {
       let n = 0;
       let i = 0;
-      if (rows.length >= per && per > 1) {
-        const many = this.prepare(`${head} VALUES ${new Array<string>(per).fill(tuple).join(', ')}${tail}`);
+      for (const per of [most, 10, 1]) {
+        if (per > most || rows.length - i < per) continue;
+        const stmt = this.prepare(`${head} VALUES ${new Array<string>(per).fill(tuple).join(', ')}${tail}`);
         const args = new Array(per * width);
         for (; i + per <= rows.length; i += per) {
           let a = 0;
@@ -318,16 +320,7 @@ export class SqliteDb implements Db {
             const row = rows[r];
             for (let j = 0; j < width; j++) args[a++] = value(row[columns[j]]);
           }
-          n += many.run(args).changes;
-        }
-      }
-      if (i < rows.length) {
-        const one = this.prepare(`${head} VALUES ${tuple}${tail}`);
-        const args = new Array(width);
-        for (; i < rows.length; i++) {
-          const row = rows[i];
-          for (let j = 0; j < width; j++) args[j] = value(row[columns[j]]);
-          n += one.run(args).changes;
+          n += stmt.run(args).changes;
         }
       }
       return n;
