@@ -319,73 +319,71 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
   let webEditsOverwritten = 0;
   ctx.progress('debtors', 0, total);
 
-  try {
-    for (;;) {
-      await yieldTurn();
-      if (ctx.signal.aborted) {
-        summary.incomplete = options.all ? `stopped on request after ${after ?? 'the start'}; the next Send All resumes there` : 'stopped on request';
-        break;
-      }
-      let page: ErpDebtor[];
-      let last: string;
-      if (options.all) {
-        page = await erp.debtorPage({ after, limit: batchSize, filter: plan.filter, columns });
-        if (!page.length) break;
-        summary.read += page.length;
-        last = page[page.length - 1].accountcode;
-      } else {
-        // Send Changed scans fingerprints only (one narrow row per debtor, in bigger pages), then reads in full
-        // just the debtors whose fingerprint differs from the web's ErpHash.
-        const prints = await erp.debtorFingerprints({ after, limit: Math.max(batchSize, 5000), filter: plan.filter, columns });
-        if (!prints.length) break;
-        summary.read += prints.length;
-        last = prints[prints.length - 1].accountcode;
-        // Only the hashes of ERP-sourced customers: a customer created on the web is never "unchanged". Asked by
-        // the page's codes, not by its range (the ERP's order is not the web's).
-        const hashes = await web.erpHashesOf(prints.map((p) => p.accountcode));
-        const changed: string[] = [];
-        for (const p of prints) {
-          const hash = hashes.get(p.accountcode);
-          if (hash !== undefined && hash === fingerprintOf(p.fingerprint, mapOptions)) summary.skipped++;
-          else changed.push(p.accountcode);
-        }
-        page = changed.length ? await erp.debtorsByCodes(changed, columns) : [];
-      }
-      const candidates: Candidate[] = [];
-      for (const d of page) {
-        const code = String(d.accountcode).trim();
-        if (!code) failures.push({ code: String(d.accountcode), reason: 'the accountcode is empty' });
-        else candidates.push({ code, debtor: d, hash: erpFingerprint(d, mapOptions) });
-      }
-      const now = ctx.now().toISOString();
-      const outcome: PageOutcome = { written: 0, skipped: 0, failures: [], webEditsOverwritten: [] };
-      for (let i = 0; i < candidates.length || (options.all && i === 0); i += batchSize) {
-        const r = await writePageIsolating(web, candidates.slice(i, i + batchSize), {
-          all: options.all,
-          site,
-          now,
-          mapOptions,
-          checkpoint: options.all ? { after: last, startedAt, runId: ctx.runId, ...(bulkLoad ? { bulkLoad } : {}) } : undefined,
-        });
-        outcome.written += r.written;
-        outcome.skipped += r.skipped;
-        outcome.failures.push(...r.failures);
-        outcome.webEditsOverwritten.push(...r.webEditsOverwritten);
-      }
-      summary.written += outcome.written;
-      summary.skipped += outcome.skipped;
-      failures.push(...outcome.failures);
-      webEditsOverwritten += outcome.webEditsOverwritten.length;
-      for (const code of outcome.webEditsOverwritten) ctx.logger.warn({ customer: code }, `customer ${code}: ERP data replaced a web edit not yet sent to the ERP`);
-      after = last;
-      ctx.progress('debtors', summary.read, Math.max(total, summary.read), { ...summary, failed: failures.length });
+  for (;;) {
+    await yieldTurn();
+    if (ctx.signal.aborted) {
+      summary.incomplete = options.all ? `stopped on request after ${after ?? 'the start'}; the next Send All resumes there` : 'stopped on request';
+      break;
     }
-  } finally {
-    if (bulkLoad) {
-      // Also when the load stopped or failed: the web database is left indexed, unless the process died.
-      ctx.progress('indexes', 0, null);
-      await web.buildIndexes((done, n) => ctx.progress('indexes', done, n)).catch((err: unknown) => ctx.logger.warn({ err: userMessage(err) }, 'customer indexes not built yet; the next run builds them'));
+    let page: ErpDebtor[];
+    let last: string;
+    if (options.all) {
+      page = await erp.debtorPage({ after, limit: batchSize, filter: plan.filter, columns });
+      if (!page.length) break;
+      summary.read += page.length;
+      last = page[page.length - 1].accountcode;
+    } else {
+      // Send Changed scans fingerprints only (one narrow row per debtor, in bigger pages), then reads in full
+      // just the debtors whose fingerprint differs from the web's ErpHash.
+      const prints = await erp.debtorFingerprints({ after, limit: Math.max(batchSize, 5000), filter: plan.filter, columns });
+      if (!prints.length) break;
+      summary.read += prints.length;
+      last = prints[prints.length - 1].accountcode;
+      // Only the hashes of ERP-sourced customers: a customer created on the web is never "unchanged". Asked by
+      // the page's codes, not by its range (the ERP's order is not the web's).
+      const hashes = await web.erpHashesOf(prints.map((p) => p.accountcode));
+      const changed: string[] = [];
+      for (const p of prints) {
+        const hash = hashes.get(p.accountcode);
+        if (hash !== undefined && hash === fingerprintOf(p.fingerprint, mapOptions)) summary.skipped++;
+        else changed.push(p.accountcode);
+      }
+      page = changed.length ? await erp.debtorsByCodes(changed, columns) : [];
     }
+    const candidates: Candidate[] = [];
+    for (const d of page) {
+      const code = String(d.accountcode).trim();
+      if (!code) failures.push({ code: String(d.accountcode), reason: 'the accountcode is empty' });
+      else candidates.push({ code, debtor: d, hash: erpFingerprint(d, mapOptions) });
+    }
+    const now = ctx.now().toISOString();
+    const outcome: PageOutcome = { written: 0, skipped: 0, failures: [], webEditsOverwritten: [] };
+    for (let i = 0; i < candidates.length || (options.all && i === 0); i += batchSize) {
+      const r = await writePageIsolating(web, candidates.slice(i, i + batchSize), {
+        all: options.all,
+        site,
+        now,
+        mapOptions,
+        checkpoint: options.all ? { after: last, startedAt, runId: ctx.runId, ...(bulkLoad ? { bulkLoad } : {}) } : undefined,
+      });
+      outcome.written += r.written;
+      outcome.skipped += r.skipped;
+      outcome.failures.push(...r.failures);
+      outcome.webEditsOverwritten.push(...r.webEditsOverwritten);
+    }
+    summary.written += outcome.written;
+    summary.skipped += outcome.skipped;
+    failures.push(...outcome.failures);
+    webEditsOverwritten += outcome.webEditsOverwritten.length;
+    for (const code of outcome.webEditsOverwritten) ctx.logger.warn({ customer: code }, `customer ${code}: ERP data replaced a web edit not yet sent to the ERP`);
+    after = last;
+    ctx.progress('debtors', summary.read, Math.max(total, summary.read), { ...summary, failed: failures.length });
+  }
+  if (bulkLoad) {
+    // Also when the load stopped on request. A load that failed or was killed leaves them missing: the Send All that
+    // resumes it builds them at its end, any other run first.
+    ctx.progress('indexes', 0, null);
+    await web.buildIndexes((done, n) => ctx.progress('indexes', done, n));
   }
   summary.failed = failures.length;
   for (const f of failures.slice(0, MAX_FAILURES_LOGGED)) ctx.logger.warn({ customer: f.code }, `customer ${f.code} not sent: ${f.reason}`);
