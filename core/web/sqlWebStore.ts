@@ -122,9 +122,9 @@ export class SqlWebStore implements WebStore {
   }
 
   /**
-   * Rows the web does not hold go in as plain inserts on SQLite: an upsert into a table with triggers runs each
-   * row in a statement journal of its own, which doubles the cost of a write. SQL Server merges every row (another
-   * session may insert the same key meanwhile under READ COMMITTED).
+   * Rows the web does not hold go in as plain inserts on SQLite: an upsert into a table with triggers opens a
+   * statement journal (a temporary file) for every statement, which doubled the cost of writing a row. SQL Server
+   * merges every row (another session may insert the same key meanwhile under READ COMMITTED).
    */
   private split(rows: Row[], held: (row: Row) => boolean): { fresh: Row[]; held: Row[] } {
     if (this.db.kind !== 'sqlite') return { fresh: [], held: rows };
