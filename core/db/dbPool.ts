@@ -133,6 +133,10 @@ class SharedDb implements Db {
     return (await this.db()).get<T>(sql, params);
   }
 
+  async values(sql: string, params?: Params): Promise<unknown[][]> {
+    return (await this.db()).values(sql, params);
+  }
+
   async run(sql: string, params?: Params): Promise<RunResult> {
     return (await this.db()).run(sql, params);
   }

@@ -1,6 +1,18 @@
-// Set-based writes by composite key, for both engines: one statement per chunk of keys, never one per row.
-import type { Db, Params, SqlValue } from './db.js';
+// Exact-key lists and set-based writes by composite key, for both engines: one statement per chunk of keys,
+// never one per row.
+import type { Db, DbKind, Params, SqlValue } from './db.js';
 import { q } from './db.js';
+import { chunks, inList } from './sqlLists.js';
+
+/**
+ * The body of `IN (...)` for exact keys, in as few statements as the engine allows: on SQLite one statement for
+ * the whole list, given as one JSON array (`SELECT value FROM json_each(@c)`), so no object of hundreds of
+ * parameter names is built and bound per statement; on SQL Server IN_CHUNK named parameters per statement.
+ */
+export function keyLists(kind: DbKind, values: readonly string[], prefix: string): Array<{ sql: string; params: Params }> {
+  if (kind === 'sqlite') return values.length ? [{ sql: `SELECT [value] FROM json_each(@${prefix})`, params: { [prefix]: JSON.stringify(values) } }] : [];
+  return chunks(values).map((part) => inList(part, prefix));
+}
 
 /** Parameters per statement for key lists: well under SQL Server's 2,100. */
 const KEY_PARAMS = 1000;

@@ -235,10 +235,12 @@ export class MssqlDb implements Db {
     return this.inTransaction ? fn() : withLockRetry(fn);
   }
 
-  private async query(text: string, params: Params | undefined, where: string, columnOf?: (name: string) => ColumnType | undefined): Promise<sql.IResult<unknown>> {
+  private async query(text: string, params: Params | undefined, where: string, columnOf?: (name: string) => ColumnType | undefined, arrayRows = false): Promise<sql.IResult<unknown>> {
     return this.retrying(async () => {
       try {
-        return await this.request(params, columnOf).query(text);
+        const req = this.request(params, columnOf);
+        if (arrayRows) req.arrayRowMode = true;
+        return await req.query(text);
       } catch (err) {
         throw statementFailure(err, where, this.dsn);
       }
@@ -250,6 +252,9 @@ export class MssqlDb implements Db {
   }
   async get<T = Row>(text: string, params?: Params): Promise<T | undefined> {
     return (await this.all<T>(text, params))[0];
+  }
+  async values(text: string, params?: Params): Promise<unknown[][]> {
+    return ((await this.query(text, params, 'query failed', undefined, true)).recordset ?? []) as unknown as unknown[][];
   }
   async run(text: string, params?: Params): Promise<RunResult> {
     const r = await this.query(text, params, 'statement failed');

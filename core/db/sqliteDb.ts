@@ -85,6 +85,10 @@ function unregister(db: SqliteDb): void {
 
 const JOURNALS = ['-wal', '-shm'] as const;
 
+/** Rows written by one INSERT statement (SQLite takes at most 32,766 parameters a statement). */
+const ROWS_PER_STATEMENT = 100;
+const MAX_VARIABLES = 32_000;
+
 /** Reads outside a transaction check the file at most this often; writes and transactions check it every time. */
 const READ_CHECK_MS = 200;
 
@@ -265,6 +269,22 @@ export class SqliteDb implements Db {
     }
   }
 
+  private valuesSync(sql: string, params?: Params): unknown[][] {
+    try {
+      // A statement of its own (raw mode is a property of the statement), cached beside the other.
+      const key = `\u0000values\u0000${sql}`;
+      let s = this.statements.get(key);
+      if (!s) {
+        s = this.db.prepare(sql).raw(true);
+        if (this.statements.size > 500) this.statements.clear();
+        this.statements.set(key, s);
+      }
+      return s.all(bind(params)) as unknown[][];
+    } catch (err) {
+      throw this.failure(err, 'query failed');
+    }
+  }
+
   private runSync(sql: string, params?: Params): RunResult {
     try {
       const r = this.prepare(sql).run(bind(params));
@@ -281,28 +301,47 @@ export class SqliteDb implements Db {
     const updates = columns.filter((c) => !keys.includes(c) && !insertOnly.has(c));
     const refs: UpsertRefs = { target: (c) => `${q(table)}.${q(c)}`, source: (c) => `excluded.${q(c)}` };
     const set = (c: string) => `${q(c)} = ${options.updateAs?.[c]?.(refs) ?? `excluded.${q(c)}`}`;
-    const sql =
-      `INSERT INTO ${q(table)} (${columns.map(q).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ` +
-      `ON CONFLICT (${keys.map(q).join(', ')}) DO ` +
-      (updates.length ? `UPDATE SET ${updates.map(set).join(', ')}` : 'NOTHING');
-    return this.writeRows(sql, columns, rows);
+    const conflict = ` ON CONFLICT (${keys.map(q).join(', ')}) DO ` + (updates.length ? `UPDATE SET ${updates.map(set).join(', ')}` : 'NOTHING');
+    return this.writeRows(`INSERT INTO ${q(table)} (${columns.map(q).join(', ')})`, conflict, columns, rows);
   }
 
-  private writeRows(sql: string, columns: readonly string[], rows: readonly Row[]): number {
-    const stmt = this.prepare(sql);
+  private insertSync(table: string, rows: readonly Row[], columns?: readonly string[]): number {
+    if (rows.length === 0) return 0;
+    const cols = columns ?? Object.keys(rows[0]);
+    return this.writeRows(`INSERT INTO ${q(table)} (${cols.map(q).join(', ')})`, '', cols, rows);
+  }
+
+  /**
+   * `${head} VALUES (...), (...) ${tail}`: ROWS_PER_STATEMENT rows a statement, what is left in tens, the rest one
+   * by one. Fewer statements cost less to run, and an upsert into a table with triggers opens a statement journal
+   * per statement.
+   */
+  private writeRows(head: string, tail: string, columns: readonly string[], rows: readonly Row[]): number {
+    const tuple = `(${columns.map(() => '?').join(', ')})`;
+    const width = columns.length;
+    const most = Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_VARIABLES / Math.max(1, width))));
     const write = () => {
       let n = 0;
-      const args = new Array(columns.length);
-      for (const row of rows) {
-        for (let i = 0; i < columns.length; i++) args[i] = value(row[columns[i]]);
-        n += stmt.run(args).changes;
+      let i = 0;
+      for (const per of [most, 10, 1]) {
+        if (per > most || rows.length - i < per) continue;
+        const stmt = this.prepare(`${head} VALUES ${new Array<string>(per).fill(tuple).join(', ')}${tail}`);
+        const args = new Array(per * width);
+        for (; i + per <= rows.length; i += per) {
+          let a = 0;
+          for (let r = i; r < i + per; r++) {
+            const row = rows[r];
+            for (let j = 0; j < width; j++) args[a++] = value(row[columns[j]]);
+          }
+          n += stmt.run(args).changes;
+        }
       }
       return n;
     };
     try {
       return this.db.inTransaction ? write() : this.db.transaction(write)();
     } catch (err) {
-      throw this.failure(err, `write to ${table(sql)} failed`);
+      throw this.failure(err, `write to ${table(head)} failed`);
     }
   }
 
@@ -311,6 +350,9 @@ export class SqliteDb implements Db {
   }
   async get<T = Row>(sql: string, params?: Params): Promise<T | undefined> {
     return (await this.all<T>(sql, params))[0];
+  }
+  async values(sql: string, params?: Params): Promise<unknown[][]> {
+    return this.exclusive(false, () => this.valuesSync(sql, params));
   }
   async run(sql: string, params?: Params): Promise<RunResult> {
     return this.exclusive(true, () => this.runSync(sql, params));
@@ -329,9 +371,7 @@ export class SqliteDb implements Db {
   }
   async insertMany(tableName: string, rows: readonly Row[], columns?: readonly string[]): Promise<number> {
     if (rows.length === 0) return 0;
-    const cols = columns ?? Object.keys(rows[0]);
-    const sql = `INSERT INTO ${q(tableName)} (${cols.map(q).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
-    return this.exclusive(true, () => this.writeRows(sql, cols, rows));
+    return this.exclusive(true, () => this.insertSync(tableName, rows, columns));
   }
 
   async *stream<T = Row>(sql: string, params?: Params, batchSize = 1000): AsyncIterable<T[]> {
@@ -409,6 +449,7 @@ export class SqliteDb implements Db {
       description: this.description,
       all: async <T>(sql: string, params?: Params) => self.allSync<T>(sql, params),
       get: async <T>(sql: string, params?: Params) => self.allSync<T>(sql, params)[0],
+      values: async (sql: string, params?: Params) => self.valuesSync(sql, params),
       run: async (sql: string, params?: Params) => self.runSync(sql, params),
       exec: async (sql: string) => void self.db.exec(sql),
       stream: async function* <T>(sql: string, params?: Params, batchSize = 1000) {
@@ -417,11 +458,7 @@ export class SqliteDb implements Db {
       },
       transaction: <T>(fn: (tx: Db) => Promise<T>) => self.txBody(fn),
       upsert: async (t: string, k: readonly string[], r: readonly Row[], o?: UpsertOptions) => self.upsertSync(t, k, r, o),
-      insertMany: async (t: string, r: readonly Row[], c?: readonly string[]) => {
-        if (r.length === 0) return 0;
-        const cols = c ?? Object.keys(r[0]);
-        return self.writeRows(`INSERT INTO ${q(t)} (${cols.map(q).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`, cols, r);
-      },
+      insertMany: async (t: string, r: readonly Row[], c?: readonly string[]) => self.insertSync(t, r, c),
       limit: (n: number) => self.limit(n),
       tables: async () => self.tablesSync(),
       columns: async (t: string) => self.columnsSync(t),

@@ -21,6 +21,15 @@ export function erpRow<T = Row>(row: Row): T {
   return row as T;
 }
 
+/** One ERP row of values (Db.values) as the integrator uses it. In place. */
+export function erpValues(row: unknown[]): unknown[] {
+  for (let i = 0; i < row.length; i++) {
+    const v = row[i];
+    if (typeof v === 'string' ? v.endsWith(' ') : v instanceof Date) row[i] = erpValue(v);
+  }
+  return row;
+}
+
 const READS = Symbol('erpReads');
 
 /** The ERP database with every row it returns normalised by erpRow. Wrapping twice is wrapping once. */
@@ -39,11 +48,18 @@ class ErpReadDb implements Db {
     return this.inner.description;
   }
   async all<T = Row>(sql: string, params?: Params): Promise<T[]> {
-    return (await this.inner.all<Row>(sql, params)).map((r) => erpRow<T>(r));
+    const rows = await this.inner.all<Row>(sql, params);
+    for (const r of rows) erpRow(r);
+    return rows as T[];
   }
   async get<T = Row>(sql: string, params?: Params): Promise<T | undefined> {
     const r = await this.inner.get<Row>(sql, params);
     return r === undefined ? undefined : erpRow<T>(r);
+  }
+  async values(sql: string, params?: Params): Promise<unknown[][]> {
+    const rows = await this.inner.values(sql, params);
+    for (const r of rows) erpValues(r);
+    return rows;
   }
   run(sql: string, params?: Params): Promise<RunResult> {
     return this.inner.run(sql, params);

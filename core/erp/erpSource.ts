@@ -19,7 +19,10 @@ export interface ErpDebtor {
   fields: Record<string, unknown>;
   /** Every name_and_address_master row, ordered by na_type. */
   addresses: ErpAddress[];
-  /** The raw text of the asked columns and of every address, as the ERP engine renders it (see fingerprints). */
+  /**
+   * The raw text of the asked columns and of every address, as the ERP engine renders it, or that text's hash
+   * where the engine computes one (SQL Server): see fingerprints.
+   */
   fingerprint: string;
 }
 
@@ -70,8 +73,9 @@ export interface ErpSource {
   /** The next debtors after `after` in accountcode order, with their addresses. */
   debtorPage(query: DebtorPageQuery): Promise<ErpDebtor[]>;
   /**
-   * The next debtors' fingerprint text only (the asked columns and every address, concatenated by the ERP
-   * engine): one narrow row per debtor, so a scan for changes reads little.
+   * The next debtors' fingerprints only (the text of the asked columns and every address, concatenated by the
+   * ERP engine, or that text's hash where the engine computes one): one narrow row per debtor, so a scan for
+   * changes reads little.
    */
   debtorFingerprints(query: DebtorPageQuery): Promise<DebtorFingerprint[]>;
   /** These debtors (raw accountcodes), with their addresses and fingerprints, in accountcode order. */

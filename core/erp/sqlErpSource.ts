@@ -2,6 +2,7 @@
 // read through erpReads (codes without CHAR padding, dates as ISO text); pages are keyset pages in the ERP's own
 // collation, and whatever belongs to a page (its addresses, its lines) is read by the page's exact keys.
 import type { Db, Row } from '../db/db.js';
+import { keyLists } from '../db/keys.js';
 import { q } from '../db/db.js';
 import type { DebtorFingerprint, DebtorPageQuery, ErpAddress, ErpDebtor, ErpOrder, ErpOrderLine, ErpSource, ErpTrans } from './erpSource.js';
 import type { FilterCondition } from './inclusionFilter.js';
@@ -13,8 +14,6 @@ import { chunks, inList } from '../db/sqlLists.js';
 const ADDRESS_COLUMNS = ['accountcode', 'na_type', 'na_name', 'street', 'suburb', 'state', 'postcode', 'country'];
 const ORDER_COLUMNS = ['so_order_no', 'accountcode', 'so_order_status', 'so_date_stamp', 'so_order_total'];
 const TRANS_COLUMNS = ['accountcode', 'trans_ref', 'trans_date', 'trans_type', 'amount', 'outstanding', 'pay_by_date'];
-
-type AddressRow = ErpAddress & { accountcode: string; fp: string };
 
 export class SqlErpSource implements ErpSource {
   private columnsCache?: string[];
@@ -43,106 +42,131 @@ export class SqlErpSource implements ErpSource {
   private static readonly addressFingerprint = `CONCAT_WS(CHAR(1), '', ${ADDRESS_COLUMNS.slice(1).map((c) => SqlErpSource.text(`a.${q(c)}`)).join(', ')})`;
 
   /**
-   * SQL for a debtor's fingerprint text, computed by the ERP engine: the asked columns, then every address in
-   * na_type order. NULL is kept apart from '' (CHAR(0)); values are cast to text the engine's own way, so the
-   * text is stable for one ERP engine (moving the ERP to another engine re-sends every debtor once).
+   * SQL for a debtor's fingerprint, computed by the ERP engine: the text of the asked columns, then of every
+   * address in na_type order. NULL is kept apart from '' (CHAR(0)); values are cast to text the engine's own way,
+   * so the fingerprint is stable for one ERP engine (moving the ERP to another engine re-sends every debtor once).
+   * SQL Server hashes that text itself (HASHBYTES, SHA-256) and sends the hash: a Send Changed scan then moves a
+   * code and 64 characters per debtor instead of the text of every column and address.
    */
-  private fingerprintSql(columns: readonly string[]): { debtor: string; addresses: string } {
+  private fingerprintSql(columns: readonly string[]): { debtor: string; addresses: string; hash: string } {
     const debtor = `CONCAT_WS(CHAR(1), '', ${columns.map((c) => SqlErpSource.text(`d.${q(c)}`)).join(', ')})`;
     const addr = SqlErpSource.addressFingerprint;
     const agg =
       this.db.kind === 'sqlite'
         ? `GROUP_CONCAT(${addr}, CHAR(2) ORDER BY a.[na_type])`
         : `STRING_AGG(CAST(${addr} AS NVARCHAR(MAX)), CHAR(2)) WITHIN GROUP (ORDER BY a.[na_type])`;
-    return { debtor, addresses: `(SELECT ${agg} FROM [name_and_address_master] a WHERE a.[accountcode] = d.[accountcode])` };
+    const addresses = `(SELECT ${agg} FROM [name_and_address_master] a WHERE a.[accountcode] = d.[accountcode])`;
+    const hash = `CONVERT(CHAR(64), HASHBYTES('SHA2_256', CONCAT(CAST(${debtor} AS NVARCHAR(MAX)), CHAR(3), ${addresses})), 2)`;
+    return { debtor, addresses, hash };
   }
 
   /**
-   * The scan (no fields) has the engine aggregate the address fingerprints; a full read selects the debtor
-   * part only, reads the addresses anyway and joins their fingerprints itself (assemble): the same text,
-   * without a second pass over the addresses.
+   * The select list of a page of debtors, read as values: accountcode, the asked columns (a full read), then the
+   * fingerprint: SQL Server's hash; on SQLite the debtor's text, and in the scan the engine's aggregate of the
+   * address texts too. A full read on SQLite reads the addresses anyway and joins their texts itself (assemble):
+   * the same text, without a second pass over the addresses.
    */
-  private selectDebtors(columns: readonly string[], withFields: boolean): string {
+  private selectDebtors(columns: readonly string[], withFields: boolean): { sql: string; fields: string[] } {
     const fp = this.fingerprintSql(columns);
     const fields = withFields ? ['accountcode', ...columns.filter((c) => c !== 'accountcode')] : ['accountcode'];
-    return `${fields.map((c) => `d.${q(c)}`).join(', ')}, ${fp.debtor} AS [fp_debtor]${withFields ? '' : `, ${fp.addresses} AS [fp_addresses]`}`;
+    const prints = this.db.kind === 'sqlite' ? (withFields ? [fp.debtor] : [fp.debtor, fp.addresses]) : [fp.hash];
+    return { sql: [...fields.map((c) => `d.${q(c)}`), ...prints].join(', '), fields };
   }
 
-  /** Addresses with their fingerprint text; the caller orders them by (accountcode, na_type). */
-  private static readonly selectAddresses = `SELECT ${ADDRESS_COLUMNS.map((c) => `a.${q(c)}`).join(', ')}, ${SqlErpSource.addressFingerprint} AS [fp] FROM [name_and_address_master] a`;
-
-  private static fingerprintOf(r: Row): string {
-    return `${String(r.fp_debtor ?? '')}\u0003${String(r.fp_addresses ?? '')}`;
+  /** Addresses (with their fingerprint text on SQLite); the caller orders them by (accountcode, na_type). */
+  private selectAddresses(): string {
+    const fp = this.db.kind === 'sqlite' ? `, ${SqlErpSource.addressFingerprint}` : '';
+    return `SELECT ${ADDRESS_COLUMNS.map((c) => `a.${q(c)}`).join(', ')}${fp} FROM [name_and_address_master] a`;
   }
 
   async debtorFingerprints(query: DebtorPageQuery): Promise<DebtorFingerprint[]> {
     const f = filterToSql(query.filter, 'f', 'd');
     const lim = this.db.limit(query.limit);
-    const rows = await this.db.all<Row>(
-      `SELECT ${lim.top} ${this.selectDebtors(query.columns, false)} FROM [deb_master] d WHERE ${query.after === null ? '1=1' : 'd.[accountcode] > @after'} AND ${f.sql} ORDER BY d.[accountcode] ${lim.tail}`,
+    const rows = await this.db.values(
+      `SELECT ${lim.top} ${this.selectDebtors(query.columns, false).sql} FROM [deb_master] d WHERE ${query.after === null ? '1=1' : 'd.[accountcode] > @after'} AND ${f.sql} ORDER BY d.[accountcode] ${lim.tail}`,
       { ...f.params, after: query.after ?? undefined },
     );
-    return rows.map((r) => ({ accountcode: String(r.accountcode), fingerprint: SqlErpSource.fingerprintOf(r) }));
+    const sqlite = this.db.kind === 'sqlite';
+    const out: DebtorFingerprint[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      out[i] = { accountcode: String(r[0]), fingerprint: sqlite ? `${String(r[1] ?? '')}\u0003${String(r[2] ?? '')}` : String(r[1]) };
+    }
+    return out;
   }
 
   async debtorPage(query: DebtorPageQuery): Promise<ErpDebtor[]> {
     const f = filterToSql(query.filter, 'f', 'd');
     const lim = this.db.limit(query.limit);
-    const rows = await this.db.all<Row>(
-      `SELECT ${lim.top} ${this.selectDebtors(query.columns, true)} FROM [deb_master] d WHERE ${query.after === null ? '1=1' : 'd.[accountcode] > @after'} AND ${f.sql} ORDER BY d.[accountcode] ${lim.tail}`,
+    const select = this.selectDebtors(query.columns, true);
+    const rows = await this.db.values(
+      `SELECT ${lim.top} ${select.sql} FROM [deb_master] d WHERE ${query.after === null ? '1=1' : 'd.[accountcode] > @after'} AND ${f.sql} ORDER BY d.[accountcode] ${lim.tail}`,
       { ...f.params, after: query.after ?? undefined },
     );
     if (!rows.length) return [];
     // The page's addresses by its exact codes, not by the range between its first and last: the address table's
     // accountcode may sort under another collation than deb_master's (a range would miss some).
-    const addresses: AddressRow[] = [];
-    for (const part of chunks(rows.map((r) => String(r.accountcode)))) {
-      const inl = inList(part, 'c');
-      addresses.push(...(await this.db.all<AddressRow>(`${SqlErpSource.selectAddresses} WHERE a.[accountcode] IN (${inl.sql}) ORDER BY a.[accountcode], a.[na_type]`, inl.params)));
+    const addresses: unknown[][] = [];
+    for (const inl of keyLists(this.db.kind, rows.map((r) => String(r[0])), 'c')) {
+      for (const a of await this.db.values(`${this.selectAddresses()} WHERE a.[accountcode] IN (${inl.sql}) ORDER BY a.[accountcode], a.[na_type]`, inl.params)) addresses.push(a);
     }
-    return this.assemble(rows, addresses);
+    return this.assemble(select.fields, rows, addresses);
   }
 
   async debtorsByCodes(codes: readonly string[], columns: readonly string[]): Promise<ErpDebtor[]> {
     const out: ErpDebtor[] = [];
-    for (const part of chunks(codes)) {
-      const inl = inList(part, 'c');
-      const rows = await this.db.all<Row>(`SELECT ${this.selectDebtors(columns, true)} FROM [deb_master] d WHERE d.[accountcode] IN (${inl.sql}) ORDER BY d.[accountcode]`, inl.params);
-      const addresses = await this.db.all<AddressRow>(
-        `${SqlErpSource.selectAddresses} WHERE a.[accountcode] IN (${inl.sql}) ORDER BY a.[accountcode], a.[na_type]`,
-        inl.params,
-      );
-      out.push(...this.assemble(rows, addresses));
+    const select = this.selectDebtors(columns, true);
+    for (const inl of keyLists(this.db.kind, codes, 'c')) {
+      const rows = await this.db.values(`SELECT ${select.sql} FROM [deb_master] d WHERE d.[accountcode] IN (${inl.sql}) ORDER BY d.[accountcode]`, inl.params);
+      const addresses = await this.db.values(`${this.selectAddresses()} WHERE a.[accountcode] IN (${inl.sql}) ORDER BY a.[accountcode], a.[na_type]`, inl.params);
+      for (const d of this.assemble(select.fields, rows, addresses)) out.push(d);
     }
     return out;
   }
 
-  // Plain object literals and loops, not rest destructuring: V8 copies an object minus some keys many times
-  // slower, and this runs for every debtor and address of a Send All.
-  private assemble(rows: Row[], addresses: AddressRow[]): ErpDebtor[] {
+  /**
+   * Debtors from rows of values (the fields, then the fingerprint column) and their address rows (the
+   * ADDRESS_COLUMNS, then on SQLite the address's fingerprint text), in (accountcode, na_type) order. Plain
+   * loops and object literals: this runs for every debtor and address of a Send All.
+   */
+  private assemble(fields: readonly string[], rows: unknown[][], addresses: unknown[][]): ErpDebtor[] {
+    const sqlite = this.db.kind === 'sqlite';
     const byCode = new Map<string, { list: ErpAddress[]; fp: string[] }>();
     for (const a of addresses) {
-      const rest: ErpAddress = { na_type: a.na_type, na_name: a.na_name, street: a.street, suburb: a.suburb, state: a.state, postcode: a.postcode, country: a.country };
-      const entry = byCode.get(a.accountcode);
+      const rest: ErpAddress = {
+        na_type: a[1] as string,
+        na_name: a[2] as string | null,
+        street: a[3] as string | null,
+        suburb: a[4] as string | null,
+        state: a[5] as string | null,
+        postcode: a[6] as string | null,
+        country: a[7] as string | null,
+      };
+      const code = String(a[0]);
+      const entry = byCode.get(code);
       if (entry) {
         entry.list.push(rest);
-        entry.fp.push(a.fp);
-      } else byCode.set(a.accountcode, { list: [rest], fp: [a.fp] });
+        if (sqlite) entry.fp.push(a[8] as string);
+      } else byCode.set(code, { list: [rest], fp: sqlite ? [a[8] as string] : [] });
     }
-    return rows.map((r) => {
-      const entry = byCode.get(String(r.accountcode));
-      // The text the engine's GROUP_CONCAT / STRING_AGG gives in the scan: the rows came in na_type order.
-      const fingerprint = `${String(r.fp_debtor ?? '')}\u0003${entry ? entry.fp.join('\u0002') : ''}`;
-      const fields: Row = {};
-      for (const k in r) if (k !== 'fp_debtor') fields[k] = r[k];
-      return { accountcode: String(r.accountcode), fields, addresses: entry?.list ?? [], fingerprint };
-    });
+    const n = fields.length;
+    const out: ErpDebtor[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      const values: Row = {};
+      for (let j = 0; j < n; j++) values[fields[j]] = r[j];
+      const code = String(r[0]);
+      const entry = byCode.get(code);
+      // SQLite: the text the engine's GROUP_CONCAT gives in the scan (the rows came in na_type order).
+      const fingerprint = sqlite ? `${String(r[n] ?? '')}\u0003${entry ? entry.fp.join('\u0002') : ''}` : String(r[n]);
+      out[i] = { accountcode: code, fields: values, addresses: entry?.list ?? [], fingerprint };
+    }
+    return out;
   }
 
   private async existing(table: string, column: string, keys: readonly string[]): Promise<Set<string>> {
     const out = new Set<string>();
-    for (const part of chunks(keys)) {
-      const inl = inList(part, 'k');
+    for (const inl of keyLists(this.db.kind, keys, 'k')) {
       for (const r of await this.db.all<{ k: string }>(`SELECT ${q(column)} AS [k] FROM ${q(table)} WHERE ${q(column)} IN (${inl.sql})`, inl.params)) out.add(String(r.k));
     }
     return out;

@@ -32,6 +32,8 @@ interface Checkpoint {
   after: string;
   startedAt: string;
   runId: number;
+  /** A first load, its indexes set aside (beginBulkLoad) until it ends. */
+  bulkLoad?: boolean;
 }
 
 interface PageOutcome {
@@ -113,9 +115,9 @@ async function writePage(web: WebStore, candidates: Candidate[], options: PageOp
         const addresses: Row[] = [];
         const staleAddresses: Array<{ code: string; type: string }> = [];
         for (const m of toWrite) {
-          // Object.assign and plain stores, not a spread with extra keys: V8 builds that spread some 15 times
-          // slower, which cost more than the whole mapping on a Send All.
-          const row: Row = Object.assign({}, m.customer);
+          // The mapped row itself, with plain stores: a copy (a spread with extra keys most of all, which V8 builds
+          // some 15 times slower) cost more than the whole mapping on a Send All.
+          const row: Row = m.customer;
           row.Site = options.site;
           row.Source = 'ERP';
           row.ActiveStatus = 'Inactive';
@@ -135,7 +137,15 @@ async function writePage(web: WebStore, candidates: Candidate[], options: PageOp
             for (const t of existing) if (!types.has(t)) staleAddresses.push({ code: m.code, type: t });
           }
         }
-        await tx.writeCustomers({ customers, addresses, staleAddresses, insertOnly: ['Site', 'ActiveStatus', 'CreatedAt'], recordErpWrite: true });
+        await tx.writeCustomers({
+          customers,
+          addresses,
+          staleAddresses,
+          insertOnly: ['Site', 'ActiveStatus', 'CreatedAt'],
+          recordErpWrite: true,
+          existingCustomers: new Set(states.keys()),
+          existingAddresses: existingTypes,
+        });
         out.written += customers.length;
       }
     }
@@ -278,6 +288,7 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
   let after: string | null = null;
   let resumedFrom: string | undefined;
   let startedAt = ctx.now().toISOString();
+  let bulkLoad = false;
   if (options.all) {
     const saved = await web.getState(SEND_ALL_CHECKPOINT);
     if (saved) {
@@ -286,11 +297,18 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
         after = cp.after;
         startedAt = cp.startedAt;
         resumedFrom = cp.after;
+        bulkLoad = cp.bulkLoad === true;
         ctx.logger.info({ after, startedAt }, `resuming the Send All interrupted after ${cp.after}`);
       } catch {
         ctx.logger.warn('ignoring an unreadable Send All checkpoint');
       }
     }
+  }
+  // A first load into an empty web database builds the customer indexes once, at its end; a load that was killed
+  // left them missing, and any other run builds them first.
+  if (!bulkLoad) {
+    await web.buildIndexes();
+    if (options.all && resumedFrom === undefined) bulkLoad = await web.beginBulkLoad();
   }
 
   // Taken before anything is read: whatever anyone writes from here on has this row version or a later one.
@@ -346,7 +364,7 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
         site,
         now,
         mapOptions,
-        checkpoint: options.all ? { after: last, startedAt, runId: ctx.runId } : undefined,
+        checkpoint: options.all ? { after: last, startedAt, runId: ctx.runId, ...(bulkLoad ? { bulkLoad } : {}) } : undefined,
       });
       outcome.written += r.written;
       outcome.skipped += r.skipped;
@@ -360,6 +378,12 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
     for (const code of outcome.webEditsOverwritten) ctx.logger.warn({ customer: code }, `customer ${code}: ERP data replaced a web edit not yet sent to the ERP`);
     after = last;
     ctx.progress('debtors', summary.read, Math.max(total, summary.read), { ...summary, failed: failures.length });
+  }
+  if (bulkLoad) {
+    // Also when the load stopped on request. A load that failed or was killed leaves them missing: the Send All that
+    // resumes it builds them at its end, any other run first.
+    ctx.progress('indexes', 0, null);
+    await web.buildIndexes((done, n) => ctx.progress('indexes', done, n));
   }
   summary.failed = failures.length;
   for (const f of failures.slice(0, MAX_FAILURES_LOGGED)) ctx.logger.warn({ customer: f.code }, `customer ${f.code} not sent: ${f.reason}`);
@@ -386,8 +410,14 @@ export async function runCustomerMaster(ctx: EventContext, options: RunOptions):
     }
     await web.setState(DRIFT_STATE, String(next), ctx.now().toISOString());
     if (options.all) {
-      ctx.progress('removed debtors', 0, null);
-      details.disabledRemoved = await disableRemoved(erp, web, batchSize, ctx.now().toISOString());
+      // A load that began on an empty web database and ran in one go wrote every ERP customer there is on the web
+      // from what it read a moment ago: none can be gone from the ERP (one deleted since is caught by the next
+      // Send All, as one deleted just after any sweep is). A load resumed after a crash is swept.
+      if (bulkLoad && resumedFrom === undefined) details.disabledRemoved = 0;
+      else {
+        ctx.progress('removed debtors', 0, null);
+        details.disabledRemoved = await disableRemoved(erp, web, batchSize, ctx.now().toISOString());
+      }
       await web.deleteState(SEND_ALL_CHECKPOINT);
     }
     await web.setState(LAST_RUN_STATE, JSON.stringify({ mode: details.mode, startedAt, finishedAt: ctx.now().toISOString(), runId: ctx.runId }), ctx.now().toISOString());

@@ -13,7 +13,7 @@ import { ERP_TABLES_BY_NAME } from '../erp/erpSchema.js';
 import { filterToSql, parseInclusionFilter } from '../erp/inclusionFilter.js';
 import { chunks, inList } from '../db/sqlLists.js';
 import { FatalError } from '../errors.js';
-import { deleteByKeys } from '../db/keys.js';
+import { deleteByKeys, keyLists } from '../db/keys.js';
 
 const DEB_COLUMNS = ERP_TABLES_BY_NAME.get('deb_master')!.columns.map((c) => c.name);
 const PAGE = 400;
@@ -48,11 +48,13 @@ export async function sendSpecialPrices(ctx: EventContext, options: RunOptions):
     if (!codes.length) break;
     last = codes[codes.length - 1];
     for (const c of codes) seen.add(c);
-    const list = inList(codes, 'c');
+    // Each database is asked for the page's codes its own way (PAGE is under one statement's list on SQL Server).
+    const [list] = keyLists(webDb.kind, codes, 'c');
+    const [erpList] = keyLists(erpDb.kind, codes, 'c');
     const onWeb = new Set(
       (await webDb.all<{ CustomerCode: string }>(`SELECT [CustomerCode] FROM [Customer] WHERE [Source] = 'ERP' AND [CustomerCode] IN (${list.sql})`, list.params)).map((r) => r.CustomerCode),
     );
-    const erpRows = (await erpDb.all<{ accountcode: string; stock_code: string; price: number }>(`SELECT [accountcode], [stock_code], [price] FROM [deb_special_price] WHERE [accountcode] IN (${list.sql})`, list.params)).filter((r) =>
+    const erpRows = (await erpDb.all<{ accountcode: string; stock_code: string; price: number }>(`SELECT [accountcode], [stock_code], [price] FROM [deb_special_price] WHERE [accountcode] IN (${erpList.sql})`, erpList.params)).filter((r) =>
       onWeb.has(r.accountcode),
     );
     read += erpRows.length;
@@ -66,10 +68,14 @@ export async function sendSpecialPrices(ctx: EventContext, options: RunOptions):
       .filter((r) => current.get(key(r.accountcode, r.stock_code)) !== Number(r.price))
       .map((r) => ({ CustomerCode: r.accountcode, ProductCode: r.stock_code, Source: 'ERP', Price: Number(r.price), UpdatedAt: at }));
     const gone = webRows.filter((r) => !wanted.has(key(r.CustomerCode, r.ProductCode)));
-    const counts = await webDb.transaction(async (tx) => ({
-      written: await tx.upsert('PricingOverride', ['CustomerCode', 'ProductCode', 'Source'], upserts),
-      removed: await deleteByKeys(tx, 'PricingOverride', ['CustomerCode', 'ProductCode'], gone.map((g) => [g.CustomerCode, g.ProductCode]), `[Source] = 'ERP'`),
-    }));
+    // A page with nothing to change (every page of a Send Changed but a few) opens no transaction.
+    const counts =
+      upserts.length || gone.length
+        ? await webDb.transaction(async (tx) => ({
+            written: await tx.upsert('PricingOverride', ['CustomerCode', 'ProductCode', 'Source'], upserts),
+            removed: await deleteByKeys(tx, 'PricingOverride', ['CustomerCode', 'ProductCode'], gone.map((g) => [g.CustomerCode, g.ProductCode]), `[Source] = 'ERP'`),
+          }))
+        : { written: 0, removed: 0 };
     written += counts.written;
     removed += counts.removed;
     ctx.progress('special prices', seen.size, null);

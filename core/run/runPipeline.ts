@@ -54,6 +54,7 @@ function noErp(): Db {
     description: 'no ERP',
     all: async () => refuse(),
     get: async () => refuse(),
+    values: async () => refuse(),
     run: async () => refuse(),
     exec: async () => refuse(),
     stream: async function* () {

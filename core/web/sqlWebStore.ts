@@ -1,9 +1,11 @@
 // WebStore over the web tables through the Db port (SQLite or SQL Server).
 import type { Db, Row, UpsertOptions } from '../db/db.js';
+import { q } from '../db/db.js';
 import { chunks, inList } from '../db/sqlLists.js';
-import { deleteByKeys } from '../db/keys.js';
+import { deleteByKeys, keyLists } from '../db/keys.js';
 import type { CustomerBatch, CustomerState, WebOrderState, WebStore } from './webStore.js';
-import { rowVersionSnapshot } from './webSchema.js';
+import { CUSTOMER_INDEXES, rowVersionSnapshot } from './webSchema.js';
+import { createIndexSql } from '../db/schema.js';
 
 const ADDRESS_COLUMNS = ['CustomerCode', 'AddressType', 'Name', 'Street', 'Suburb', 'State', 'Postcode', 'Country'];
 
@@ -51,8 +53,7 @@ export class SqlWebStore implements WebStore {
 
   async erpHashesOf(codes: readonly string[]): Promise<Map<string, string | null>> {
     const out = new Map<string, string | null>();
-    for (const part of chunks(codes)) {
-      const inl = inList(part, 'c');
+    for (const inl of keyLists(this.db.kind, codes, 'c')) {
       const rows = await this.db.all<{ CustomerCode: string; ErpHash: string | null }>(`SELECT [CustomerCode], [ErpHash] FROM [Customer] WHERE [Source] = 'ERP' AND [CustomerCode] IN (${inl.sql})`, inl.params);
       for (const r of rows) out.set(r.CustomerCode, r.ErpHash);
     }
@@ -61,8 +62,7 @@ export class SqlWebStore implements WebStore {
 
   async customerStatesOf(codes: readonly string[]): Promise<Map<string, CustomerState>> {
     const out = new Map<string, CustomerState>();
-    for (const part of chunks(codes)) {
-      const inl = inList(part, 'c');
+    for (const inl of keyLists(this.db.kind, codes, 'c')) {
       SqlWebStore.states(await this.db.all(`SELECT [CustomerCode], [ErpHash], [PendingErpPush], [DisabledByAdmin], [Source] FROM [Customer] WHERE [CustomerCode] IN (${inl.sql})`, inl.params), out);
     }
     return out;
@@ -70,8 +70,7 @@ export class SqlWebStore implements WebStore {
 
   async addressTypesOf(codes: readonly string[]): Promise<Map<string, Set<string>>> {
     const out = new Map<string, Set<string>>();
-    for (const part of chunks(codes)) {
-      const inl = inList(part, 'c');
+    for (const inl of keyLists(this.db.kind, codes, 'c')) {
       SqlWebStore.types(await this.db.all(`SELECT [CustomerCode], [AddressType] FROM [CustomerAddress] WHERE [CustomerCode] IN (${inl.sql})`, inl.params), out);
     }
     return out;
@@ -81,14 +80,17 @@ export class SqlWebStore implements WebStore {
     // Addresses the ERP no longer has go first: on SQLite a delete moves its customer's row version.
     // Set-based, a chunk of keys per statement: never a DELETE per row.
     await deleteByKeys(this.db, 'CustomerAddress', ['CustomerCode', 'AddressType'], batch.staleAddresses.map((a) => [a.code, a.type]));
-    // SQLite: the rows carry row versions drawn from the clock here, so the version triggers (there for the web
-    // store's writes) stand aside and the versions to record are known; SQL Server's rowversion moves by itself.
-    let next = 0;
-    if (this.db.kind === 'sqlite') {
+    const sqlite = this.db.kind === 'sqlite';
+    // SQLite: rows written from the ERP carry the negative of a version drawn from the clock (see
+    // integratorVersionsBelowZero), so the version triggers (there for the web store's writes) stand aside and the
+    // rows read as the integrator left them. SQL Server's rowversion moves by itself; what it was left at is
+    // recorded below.
+    const stamped = sqlite && batch.recordErpWrite === true;
+    if (stamped) {
       const n = batch.customers.length + batch.addresses.length;
-      if (n) next = Number((await this.db.get<{ Value: number }>(`UPDATE [RowVersionClock] SET [Value] = [Value] + @n WHERE [Id] = 1 RETURNING [Value]`, { n }))?.Value ?? 0) - n;
-      for (const c of batch.customers) c.RowVersion = ++next;
-      for (const a of batch.addresses) a.RowVersion = ++next;
+      let next = n ? Number((await this.db.get<{ Value: number }>(`UPDATE [RowVersionClock] SET [Value] = [Value] + @n WHERE [Id] = 1 RETURNING [Value]`, { n }))?.Value ?? 0) - n : 0;
+      for (const c of batch.customers) c.RowVersion = -++next;
+      for (const a of batch.addresses) a.RowVersion = -++next;
     }
     if (batch.customers.length) {
       // The union of the rows' keys in first-seen order, without an array of keys per row (flatMap cost
@@ -96,23 +98,17 @@ export class SqlWebStore implements WebStore {
       const seen = new Set<string>();
       for (const c of batch.customers) for (const k in c) seen.add(k);
       const columns = [...seen];
-      await this.db.upsert('Customer', ['CustomerCode'], batch.customers, { columns, insertOnly: batch.insertOnly, updateAs: ADMIN_DISABLE_KEPT });
+      const { fresh, held } = this.split(batch.customers, (c) => batch.existingCustomers?.has(String(c.CustomerCode)) ?? true);
+      if (fresh.length) await this.db.insertMany('Customer', fresh, columns);
+      if (held.length) await this.db.upsert('Customer', ['CustomerCode'], held, { columns, insertOnly: batch.insertOnly, updateAs: ADMIN_DISABLE_KEPT });
     }
     if (batch.addresses.length) {
-      await this.db.upsert('CustomerAddress', ['CustomerCode', 'AddressType'], batch.addresses, { columns: next ? [...ADDRESS_COLUMNS, 'RowVersion'] : ADDRESS_COLUMNS });
+      const columns = stamped ? [...ADDRESS_COLUMNS, 'RowVersion'] : ADDRESS_COLUMNS;
+      const { fresh, held } = this.split(batch.addresses, (a) => (batch.existingAddresses ? batch.existingAddresses.get(String(a.CustomerCode))?.has(String(a.AddressType)) === true : true));
+      if (fresh.length) await this.db.insertMany('CustomerAddress', fresh, columns);
+      if (held.length) await this.db.upsert('CustomerAddress', ['CustomerCode', 'AddressType'], held, { columns });
     }
-    if (!batch.recordErpWrite || !batch.customers.length) return;
-    if (next) {
-      // Every address of these customers was just written (stale ones deleted): the versions are the ones given.
-      const record = new Map<string, Row>();
-      for (const c of batch.customers) record.set(String(c.CustomerCode), { CustomerCode: c.CustomerCode, CustomerVersion: c.RowVersion, AddressVersion: 0 });
-      for (const a of batch.addresses) {
-        const r = record.get(String(a.CustomerCode));
-        if (r && Number(a.RowVersion) > Number(r.AddressVersion)) r.AddressVersion = a.RowVersion;
-      }
-      await this.db.upsert('CustomerErpWrite', ['CustomerCode'], [...record.values()], { columns: ['CustomerCode', 'CustomerVersion', 'AddressVersion'] });
-      return;
-    }
+    if (!batch.recordErpWrite || sqlite || !batch.customers.length) return;
     for (const part of chunks(batch.customers.map((c) => String(c.CustomerCode)))) {
       const inl = inList(part, 'c');
       await this.db.run(`DELETE FROM [CustomerErpWrite] WHERE [CustomerCode] IN (${inl.sql})`, inl.params);
@@ -125,13 +121,57 @@ export class SqlWebStore implements WebStore {
     }
   }
 
+  /**
+   * Rows the web does not hold go in as plain inserts on SQLite: an upsert into a table with triggers opens a
+   * statement journal (a temporary file) for every statement, which doubled the cost of writing a row. SQL Server
+   * merges every row (another session may insert the same key meanwhile under READ COMMITTED).
+   */
+  private split(rows: Row[], held: (row: Row) => boolean): { fresh: Row[]; held: Row[] } {
+    if (this.db.kind !== 'sqlite') return { fresh: [], held: rows };
+    const out: { fresh: Row[]; held: Row[] } = { fresh: [], held: [] };
+    for (const r of rows) (held(r) ? out.held : out.fresh).push(r);
+    return out;
+  }
+
+  async beginBulkLoad(): Promise<boolean> {
+    if (this.db.kind !== 'sqlite') return false;
+    // A B-tree filled in key order is written once; one filled row by row in another order (Email, RowVersion)
+    // touches a page per row, and each page again at every commit.
+    const r = await this.db.get<{ held: number }>(`SELECT EXISTS (SELECT 1 FROM [Customer]) + EXISTS (SELECT 1 FROM [CustomerAddress]) AS [held]`);
+    if (Number(r?.held ?? 1) !== 0) return false;
+    for (const ix of CUSTOMER_INDEXES) await this.db.exec(`DROP INDEX IF EXISTS ${q(`IX_${ix.table}_${ix.columns.join('_')}`)}`);
+    return true;
+  }
+
+  async buildIndexes(progress?: (done: number, total: number) => void): Promise<void> {
+    if (this.db.kind !== 'sqlite') return;
+    for (let i = 0; i < CUSTOMER_INDEXES.length; i++) {
+      const ix = CUSTOMER_INDEXES[i];
+      await this.db.exec(createIndexSql(this.db.kind, ix.table, ix.columns));
+      progress?.(i + 1, CUSTOMER_INDEXES.length);
+    }
+  }
+
   rowVersionSnapshot(): Promise<number> {
     return rowVersionSnapshot(this.db);
   }
 
   async driftCandidates(from: number): Promise<string[]> {
-    // SQLite: a row someone else inserted has version 0 (see addRowVersions).
-    const since = (t: string) => (this.db.kind === 'sqlite' ? `(${t}.[RowVersion] >= @from OR ${t}.[RowVersion] = 0)` : `${t}.[RowVersion] >= @from`);
+    if (this.db.kind === 'sqlite') {
+      // Versions below zero are the integrator's own writes; a row someone else inserted has version 0, one someone
+      // else updated a version from the clock (integratorVersionsBelowZero). `from` is at least 1. UNION ALL, the
+      // duplicates dropped here: for a UNION SQLite merges both tables whole in key order instead of reading the
+      // few rows the RowVersion indexes point at.
+      const rows = await this.db.all<{ CustomerCode: string }>(
+        `SELECT c.[CustomerCode] FROM [Customer] c WHERE (c.[RowVersion] >= @from OR c.[RowVersion] = 0) AND c.[Source] = 'ERP'
+         UNION ALL
+         SELECT a.[CustomerCode] FROM [CustomerAddress] a JOIN [Customer] c ON c.[CustomerCode] = a.[CustomerCode]
+          WHERE (a.[RowVersion] >= @from OR a.[RowVersion] = 0) AND c.[Source] = 'ERP'`,
+        { from: Math.max(1, from) },
+      );
+      return [...new Set(rows.map((r) => r.CustomerCode))].sort();
+    }
+    const since = (t: string) => `${t}.[RowVersion] >= @from`;
     const rows = await this.db.all<{ CustomerCode: string }>(
       `SELECT c.[CustomerCode] FROM [Customer] c LEFT JOIN [CustomerErpWrite] w ON w.[CustomerCode] = c.[CustomerCode]
         WHERE ${since('c')} AND c.[Source] = 'ERP' AND (w.[CustomerCode] IS NULL OR c.[RowVersion] <> w.[CustomerVersion])
@@ -146,8 +186,7 @@ export class SqlWebStore implements WebStore {
   async customerRows(codes: readonly string[], columns: readonly string[]): Promise<Map<string, Row>> {
     const out = new Map<string, Row>();
     const cols = [...new Set(['CustomerCode', ...columns])].map((c) => `[${c}]`).join(', ');
-    for (const part of chunks(codes)) {
-      const inl = inList(part, 'c');
+    for (const inl of keyLists(this.db.kind, codes, 'c')) {
       for (const r of await this.db.all<Row & { CustomerCode: string }>(`SELECT ${cols} FROM [Customer] WHERE [CustomerCode] IN (${inl.sql})`, inl.params)) out.set(r.CustomerCode, r);
     }
     return out;
@@ -155,9 +194,8 @@ export class SqlWebStore implements WebStore {
 
   async addressRowsOf(codes: readonly string[]): Promise<Row[]> {
     const out: Row[] = [];
-    for (const part of chunks(codes)) {
-      const inl = inList(part, 'c');
-      out.push(...(await this.db.all<Row>(`SELECT ${ADDRESS_COLUMNS.map((c) => `[${c}]`).join(', ')} FROM [CustomerAddress] WHERE [CustomerCode] IN (${inl.sql})`, inl.params)));
+    for (const inl of keyLists(this.db.kind, codes, 'c')) {
+      for (const r of await this.db.all<Row>(`SELECT ${ADDRESS_COLUMNS.map((c) => `[${c}]`).join(', ')} FROM [CustomerAddress] WHERE [CustomerCode] IN (${inl.sql})`, inl.params)) out.push(r);
     }
     return out;
   }
@@ -173,8 +211,7 @@ export class SqlWebStore implements WebStore {
 
   async disableRemoved(codes: readonly string[], at: string): Promise<number> {
     let n = 0;
-    for (const part of chunks(codes)) {
-      const inl = inList(part, 'c');
+    for (const inl of keyLists(this.db.kind, codes, 'c')) {
       // A debtor gone from the ERP is treated as closed, so the disabled rule (H/C or admin) stays one rule;
       // the hash is cleared so the debtor is written again should it come back.
       const r = await this.db.run(

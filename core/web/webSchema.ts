@@ -166,8 +166,9 @@ export const WEB_TABLES: readonly TableDef[] = [
     indexes: [['Event', 'StartedAt']],
   },
   {
-    // What Customer Master last wrote from the ERP, as the row versions it left (migration 72): a web edit of an
-    // ERP-owned field shows as a Customer or CustomerAddress row version past these, without reading the rows.
+    // SQL Server: what Customer Master last wrote from the ERP, as the row versions it left (migration 72): a web
+    // edit of an ERP-owned field shows as a Customer or CustomerAddress row version past these, without reading
+    // the rows. SQLite marks the integrator's writes in the rows themselves (integratorVersionsBelowZero).
     name: 'CustomerErpWrite',
     columns: [code(), { name: 'CustomerVersion', type: 'bigint', nullable: false, default: '0' }, { name: 'AddressVersion', type: 'bigint', nullable: false, default: '0' }],
     primaryKey: ['CustomerCode'],
@@ -217,7 +218,8 @@ export const VERSIONED_TABLES = ['Customer', 'CustomerAddress'] as const;
  * A RowVersion column on Customer and CustomerAddress that the database itself moves on every insert and update,
  * whoever writes: SQL Server's rowversion (read as a BIGINT), emulated on SQLite by triggers drawing from one
  * clock (an update moves it; a row inserted by anyone but the integrator stays at 0, which driftCandidates looks
- * for too). On SQLite deleting an address moves its customer's version too.
+ * for too). On SQLite deleting an address moves its customer's version too, and the integrator's own writes from
+ * the ERP carry a version below zero (see INTEGRATOR_VERSIONS_BELOW_ZERO).
  */
 export async function addRowVersions(db: Db): Promise<void> {
   for (const table of VERSIONED_TABLES) {
@@ -254,6 +256,40 @@ export async function addRowVersions(db: Db): Promise<void> {
   }
 }
 
+/**
+ * SQLite (migration 100): Customer Master writes each row it brings from the ERP with the negative of a version
+ * drawn from the clock. A row at a negative version is as the integrator left it; the update trigger gives any
+ * other write a positive version from the same clock, and a row the web store inserts stays at 0. So "changed by
+ * someone else since version v" is `RowVersion >= v OR RowVersion = 0`, a range of the RowVersion index, with
+ * nothing recorded per customer: CustomerErpWrite is kept on SQL Server only, where rowversion moves on every
+ * write. Rows the integrator wrote before (their versions recorded in CustomerErpWrite) take the negative of that
+ * version; rows changed since keep theirs, so the next run still finds them.
+ */
+export async function integratorVersionsBelowZero(db: Db): Promise<void> {
+  if (db.kind !== 'sqlite') return;
+  // The triggers stand aside: each row's version changes (v -> -v).
+  await db.run(
+    `UPDATE [Customer] SET [RowVersion] = -[RowVersion]
+      WHERE [RowVersion] > 0 AND EXISTS (SELECT 1 FROM [CustomerErpWrite] w WHERE w.[CustomerCode] = [Customer].[CustomerCode] AND w.[CustomerVersion] = [Customer].[RowVersion])`,
+  );
+  await db.run(
+    `UPDATE [CustomerAddress] SET [RowVersion] = -[RowVersion]
+      WHERE [RowVersion] > 0 AND [RowVersion] <= (SELECT w.[AddressVersion] FROM [CustomerErpWrite] w WHERE w.[CustomerCode] = [CustomerAddress].[CustomerCode])`,
+  );
+  await db.run(`DELETE FROM [CustomerErpWrite]`);
+}
+
+/**
+ * The secondary indexes the integrator gives Customer and CustomerAddress (migrations 1, 40 and 72). A first load
+ * into empty tables builds them once at the end instead of row by row (SqlWebStore.beginBulkLoad).
+ */
+export const CUSTOMER_INDEXES: ReadonlyArray<{ table: string; columns: string[] }> = [
+  ...(WEB_TABLES_BY_NAME.get('Customer')!.indexes ?? []).map((columns) => ({ table: 'Customer', columns })),
+  { table: 'Customer', columns: ['ErpCode'] },
+  { table: 'Customer', columns: ['WebCode'] },
+  ...VERSIONED_TABLES.map((table) => ({ table, columns: ['RowVersion'] })),
+];
+
 /** The first row version not yet given out: rows written from now on have this version or a later one. */
 export async function rowVersionSnapshot(db: Db): Promise<number> {
   const r =
@@ -271,7 +307,7 @@ export function customerCodeColumns(tables: readonly TableDef[] = WEB_TABLES): A
 /**
  * Web migrations. Version ranges keep capabilities apart: 1-9 foundation, 10-19 customer/orders/statements,
  * 20-29 conversions, 30-39 pricing, 40-49 web accounts/CRM, 50-59 the running integrator, 70-79 web rows and
- * the ERP as data of record, 80-89 SQL Server, 90-99 the run pipeline.
+ * the ERP as data of record, 80-89 SQL Server, 90-99 the run pipeline, 100-109 Customer Master speed.
  */
 export const WEB_MIGRATIONS: Migration[] = [
   {
@@ -349,5 +385,10 @@ export const WEB_MIGRATIONS: Migration[] = [
     up: async (db) => {
       await createOrAdoptTables(db, [RUN_LOCK_TABLE]);
     },
+  },
+  {
+    version: 100,
+    description: "SQLite: the integrator's writes from the ERP carry row versions below zero; CustomerErpWrite is kept on SQL Server only",
+    up: integratorVersionsBelowZero,
   },
 ];

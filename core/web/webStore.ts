@@ -22,10 +22,17 @@ export interface CustomerBatch {
   /** Customer columns written on insert only (kept on an existing row). */
   insertOnly: readonly string[];
   /**
-   * The rows are the ERP's as the integrator writes them: record the row versions they are left with
-   * (CustomerErpWrite), so a later change by anyone else shows without reading the rows.
+   * The rows are the ERP's as the integrator writes them: mark them so (SQLite: row versions below zero; SQL
+   * Server: the versions they are left with, in CustomerErpWrite), so a later change by anyone else shows without
+   * reading the rows.
    */
   recordErpWrite?: boolean;
+  /**
+   * The codes of these customers the web holds, and their address types, as read inside the same transaction:
+   * the rest are new and may be inserted without an upsert. Omitted: every row is upserted.
+   */
+  existingCustomers?: ReadonlySet<string>;
+  existingAddresses?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 export interface WebOrderState {
@@ -48,6 +55,17 @@ export interface WebStore {
   /** AddressType values of the customers with these codes. */
   addressTypesOf(codes: readonly string[]): Promise<Map<string, Set<string>>>;
   writeCustomers(batch: CustomerBatch): Promise<void>;
+  /**
+   * A first load: when the web holds no customer and no address, the secondary indexes of Customer and
+   * CustomerAddress are set aside (SQLite), to be built once by buildIndexes after the load. Returns whether
+   * they were.
+   */
+  beginBulkLoad(): Promise<boolean>;
+  /**
+   * Builds those indexes where one is missing: after a load, and before any other run (a load killed mid-way
+   * leaves them missing; nothing is wrong without them, only slower).
+   */
+  buildIndexes(progress?: (done: number, total: number) => void): Promise<void>;
   /** The first row version not yet given out (rowVersionSnapshot). */
   rowVersionSnapshot(): Promise<number>;
   /**

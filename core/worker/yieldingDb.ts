@@ -35,6 +35,11 @@ export class YieldingDb implements Db {
     return this.inner.get<T>(sql, params);
   }
 
+  async values(sql: string, params?: Params): Promise<unknown[][]> {
+    await this.turn();
+    return this.inner.values(sql, params);
+  }
+
   async run(sql: string, params?: Params): Promise<RunResult> {
     await this.turn();
     return this.inner.run(sql, params);

@@ -12,7 +12,7 @@ import { openDb } from '../../core/db/openDb.js';
 import { migrate, schemaStatus, createTables, addColumnIfMissing, type TableDef } from '../../core/db/schema.js';
 import { WEB_MIGRATIONS, WEB_TABLES, customerCodeColumns } from '../../core/web/webSchema.js';
 import { tmpDir } from '../helpers/tmp.js';
-import { deleteByKeys } from '../../core/db/keys.js';
+import { deleteByKeys, keyLists } from '../../core/db/keys.js';
 import { allocateCodes, parseTemplate } from '../../core/customers/numbering.js';
 import { MSSQL, dropAll, skippedWithoutMssql } from '../helpers/mssqlFixture.js';
 import { webPool } from '../../core/run/connections.js';
@@ -48,6 +48,21 @@ function contract(name: string, open: () => Promise<Db>) {
       const count = await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM [Customer]`);
       expect(Number(count?.n)).toBe(1500);
       expect((await db.get<{ Name: string }>(`SELECT [Name] FROM [Customer] WHERE [CustomerCode] = @c`, { c: 'K3' }))?.Name).toBe('Name 3 changed');
+    });
+
+    it('reads rows as arrays of values in the select list order, inside a transaction too, and a key list the engine way', async () => {
+      const codes = ['K17', 'K15', 'NOPE', 'K16'];
+      const [list, ...more] = keyLists(db.kind, codes, 'c');
+      expect(more).toEqual([]);
+      const sqlText = `SELECT [Name], [CustomerCode], [IsDisabled] FROM [Customer] WHERE [CustomerCode] IN (${list.sql}) ORDER BY [CustomerCode]`;
+      const expected = [
+        ['Name 15', 'K15', false],
+        ['Name 16', 'K16', false],
+        ['Name 17', 'K17', false],
+      ].map((r) => (db.kind === 'sqlite' ? [r[0], r[1], 0] : r));
+      expect(await db.values(sqlText, list.params)).toEqual(expected);
+      expect(await db.transaction((tx) => tx.values(sqlText, list.params))).toEqual(expected);
+      expect(keyLists(db.kind, [], 'c')).toEqual([]);
     });
 
     it('leaves insert-only columns alone on update', async () => {
