@@ -3,7 +3,8 @@
 // DATETIME values as Date objects. The integrator reads ERP text without its trailing spaces (so 'C001' from a
 // CHAR(10) accountcode is the web's 'C001', and looking it up again finds the same row) and ERP dates as
 // ISO-8601 text, the form the web's date columns hold.
-import type { Db, Params, Row, RunResult, UpsertOptions } from '../db/db.js';
+import type { Db, Params, Row } from '../db/db.js';
+import { DelegatingDb } from '../db/delegatingDb.js';
 
 /** One ERP value as the integrator uses it. */
 export function erpValue(v: unknown): unknown {
@@ -38,57 +39,26 @@ export function erpReads(db: Db): Db {
   return new ErpReadDb(db);
 }
 
-class ErpReadDb implements Db {
+class ErpReadDb extends DelegatingDb {
   readonly [READS] = true as const;
-  constructor(private readonly inner: Db) {}
-  get kind() {
-    return this.inner.kind;
-  }
-  get description() {
-    return this.inner.description;
-  }
-  async all<T = Row>(sql: string, params?: Params): Promise<T[]> {
+  override async all<T = Row>(sql: string, params?: Params): Promise<T[]> {
     const rows = await this.inner.all<Row>(sql, params);
     for (const r of rows) erpRow(r);
     return rows as T[];
   }
-  async get<T = Row>(sql: string, params?: Params): Promise<T | undefined> {
+  override async get<T = Row>(sql: string, params?: Params): Promise<T | undefined> {
     const r = await this.inner.get<Row>(sql, params);
     return r === undefined ? undefined : erpRow<T>(r);
   }
-  async values(sql: string, params?: Params): Promise<unknown[][]> {
+  override async values(sql: string, params?: Params): Promise<unknown[][]> {
     const rows = await this.inner.values(sql, params);
     for (const r of rows) erpValues(r);
     return rows;
   }
-  run(sql: string, params?: Params): Promise<RunResult> {
-    return this.inner.run(sql, params);
-  }
-  exec(sql: string): Promise<void> {
-    return this.inner.exec(sql);
-  }
-  async *stream<T = Row>(sql: string, params?: Params, batchSize?: number): AsyncIterable<T[]> {
+  override async *stream<T = Row>(sql: string, params?: Params, batchSize?: number): AsyncIterable<T[]> {
     for await (const batch of this.inner.stream<Row>(sql, params, batchSize)) yield batch.map((r) => erpRow<T>(r));
   }
-  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+  override transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     return this.inner.transaction((tx) => fn(erpReads(tx)));
-  }
-  upsert(table: string, keyColumns: readonly string[], rows: readonly Row[], options?: UpsertOptions): Promise<number> {
-    return this.inner.upsert(table, keyColumns, rows, options);
-  }
-  insertMany(table: string, rows: readonly Row[], columns?: readonly string[]): Promise<number> {
-    return this.inner.insertMany(table, rows, columns);
-  }
-  limit(n: number) {
-    return this.inner.limit(n);
-  }
-  tables(): Promise<string[]> {
-    return this.inner.tables();
-  }
-  columns(table: string): Promise<string[]> {
-    return this.inner.columns(table);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }

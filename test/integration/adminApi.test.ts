@@ -16,11 +16,10 @@ import { defaultSettings } from '../../core/contracts/settings.schema.js';
 import { createLogger } from '../../core/logging/logger.js';
 import { logsDir } from '../../core/logging/exportLogs.js';
 import { API, CheckConfigResponseSchema, ConversionsResponseSchema, CustomersResponseSchema, RunsResponseSchema, StatusSchema, TestPricingResponseSchema } from '../../core/contracts/adminApi.js';
-import { copyEvent, seedCopyTables, testPricingService } from '../fixtures/workerFixtures.js';
+import { copyEvent, seedCopyTables, testPricingService, SCHEDULES_OFF } from '../fixtures/workerFixtures.js';
 import { until } from '../helpers/until.js';
 
 const TOKEN = 'test-admin-token-0123456789';
-const OFF = { customerMasterSchedule: 'off', ordersSchedule: 'off', statementsSchedule: 'off', webAccountsSchedule: 'off', conversionsSchedule: 'off' };
 
 let dir: string;
 let file: string;
@@ -74,7 +73,7 @@ beforeAll(async () => {
   uiDir = path.join(dir, 'ui');
   writeSettingsFile(file, {
     ...defaultSettings(),
-    ...OFF,
+    ...SCHEDULES_OFF,
     erpDsn: 'sqlite:erp.sqlite',
     webDsn: 'sqlite:web.sqlite',
     adminToken: TOKEN,

@@ -14,10 +14,9 @@ import { loadSettings, writeSettingsFile } from '../../core/settings/settingsFil
 import { defaultSettings } from '../../core/contracts/settings.schema.js';
 import { createLogger } from '../../core/logging/logger.js';
 import { logsDir } from '../../core/logging/exportLogs.js';
-import { copyEvent, seedCopyTables } from '../fixtures/workerFixtures.js';
+import { copyEvent, seedCopyTables, SCHEDULES_OFF } from '../fixtures/workerFixtures.js';
 
 const TOKEN = 'security-admin-token-0123456789';
-const OFF = { customerMasterSchedule: 'off', ordersSchedule: 'off', statementsSchedule: 'off', webAccountsSchedule: 'off', conversionsSchedule: 'off' };
 
 let dir: string;
 let file: string;
@@ -28,7 +27,7 @@ let port: number;
 beforeAll(async () => {
   dir = tmpDir('integrator-admin-sec-');
   file = path.join(dir, 'settings.json');
-  writeSettingsFile(file, { ...defaultSettings(), ...OFF, erpDsn: 'sqlite:erp.sqlite', webDsn: 'sqlite:web.sqlite', adminToken: TOKEN, adminPort: 0, nightlyRestartTime: '', enableLivePricingAvailabilityListener: false });
+  writeSettingsFile(file, { ...defaultSettings(), ...SCHEDULES_OFF, erpDsn: 'sqlite:erp.sqlite', webDsn: 'sqlite:web.sqlite', adminToken: TOKEN, adminPort: 0, nightlyRestartTime: '', enableLivePricingAvailabilityListener: false });
   seedCopyTables(path.join(dir, 'erp.sqlite'), path.join(dir, 'web.sqlite'), 10);
   EVENTS.statements = copyEvent('statements', { batch: 5, pauseMs: 0 });
   const logger = createLogger({ dir: logsDir(loadSettings(file)), secrets: [TOKEN] });

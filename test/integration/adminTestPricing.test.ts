@@ -15,9 +15,9 @@ import { defaultSettings } from '../../core/contracts/settings.schema.js';
 import { createLogger } from '../../core/logging/logger.js';
 import { logsDir } from '../../core/logging/exportLogs.js';
 import { API } from '../../core/contracts/adminApi.js';
+import { SCHEDULES_OFF } from '../fixtures/workerFixtures.js';
 
 const TOKEN = 'pricing-admin-token-0123456789';
-const OFF = { customerMasterSchedule: 'off', ordersSchedule: 'off', statementsSchedule: 'off', webAccountsSchedule: 'off', conversionsSchedule: 'off' };
 
 let dir: string;
 let file: string;
@@ -33,7 +33,7 @@ beforeAll(async () => {
   await writeFixtureErp(erp);
   writeSettingsFile(file, {
     ...defaultSettings(),
-    ...OFF,
+    ...SCHEDULES_OFF,
     erpDsn: 'sqlite:erp.sqlite',
     webDsn: 'sqlite:web.sqlite',
     adminToken: TOKEN,

@@ -20,10 +20,9 @@ import { ErpChangeFeed } from '../../core/pricing/erpChanges.js';
 import { startErpListener, startPricingListener } from '../../core/pricing/pricingServices.js';
 import type { RunningService } from '../../core/worker/service.js';
 import type { Db } from '../../core/db/db.js';
-import { seedCopyTables } from '../fixtures/workerFixtures.js';
+import { seedCopyTables, SCHEDULES_OFF } from '../fixtures/workerFixtures.js';
 
 const TOKEN = 'limits-admin-token-0123456789';
-const OFF = { customerMasterSchedule: 'off', ordersSchedule: 'off', statementsSchedule: 'off', webAccountsSchedule: 'off', conversionsSchedule: 'off' };
 // Small limits, so the test sees each one act without waiting long.
 const SMALL = { maxConnections: 12, keepAliveTimeoutMs: 300, maxRequestsPerSocket: 3, headersTimeoutMs: 700, requestTimeoutMs: 1500 };
 
@@ -117,7 +116,7 @@ describe('connection limits', () => {
 
   beforeAll(async () => {
     const file = path.join(dir, 'settings.json');
-    writeSettingsFile(file, { ...defaultSettings(), ...OFF, erpDsn: 'sqlite:erp.sqlite', webDsn: 'sqlite:web.sqlite', adminToken: TOKEN, nightlyRestartTime: '', enableLivePricingAvailabilityListener: false });
+    writeSettingsFile(file, { ...defaultSettings(), ...SCHEDULES_OFF, erpDsn: 'sqlite:erp.sqlite', webDsn: 'sqlite:web.sqlite', adminToken: TOKEN, nightlyRestartTime: '', enableLivePricingAvailabilityListener: false });
     seedCopyTables(path.join(dir, 'copy-erp.sqlite'), path.join(dir, 'web.sqlite'), 1);
     await writeFixtureErp(path.join(dir, 'erp.sqlite'));
     const logger = createLogger({ dir: logsDir(loadSettings(file)), secrets: [TOKEN] });

@@ -15,8 +15,9 @@ import { listRuns } from '../../core/admin/queries.js';
 import { SqliteDb } from '../../core/db/sqliteDb.js';
 import { RetryableError } from '../../core/errors.js';
 import { SERVICES } from '../../core/pricing/pricingServices.js';
+import { SCHEDULES_OFF } from '../fixtures/workerFixtures.js';
+import { queryNumber } from '../helpers/sqliteQuery.js';
 
-const OFF = { customerMasterSchedule: 'off', ordersSchedule: 'off', statementsSchedule: 'off', webAccountsSchedule: 'off', conversionsSchedule: 'off' };
 const root = tmpDir('integrator-replaced-');
 const started: Integrator[] = [];
 afterEach(async () => {
@@ -46,18 +47,9 @@ function openDeletedFiles(file: string): string[] {
   return out;
 }
 
-function count(file: string, sql: string): number {
-  const db = new Database(file, { readonly: true });
-  try {
-    return Number(db.prepare(sql).pluck().get());
-  } finally {
-    db.close();
-  }
-}
-
 async function install(name: string, customers: number) {
   const dir = path.join(root, name);
-  const r = await demoInit({ dir, customers, seed: 3, force: true, settings: { ...OFF, nightlyRestartTime: '', httpPort: 0, erpListenerPort: 0, adminPort: 0 } });
+  const r = await demoInit({ dir, customers, seed: 3, force: true, settings: { ...SCHEDULES_OFF, nightlyRestartTime: '', httpPort: 0, erpListenerPort: 0, adminPort: 0 } });
   // Small batches: the Send All lasts long enough to replace the file under it.
   saveSettings(r.settings, { batchSize: 50, enableLivePricingAvailabilityListener: true });
   return { dir, file: r.settings, web: path.join(dir, 'web.sqlite') };
@@ -78,7 +70,7 @@ describe('a SQLite database replaced under a running integrator', () => {
     const src = new Database(s.web);
     await src.backup(backup);
     src.close();
-    const backupRuns = count(backup, 'SELECT COUNT(*) FROM IntegrationRun');
+    const backupRuns = queryNumber(backup, 'SELECT COUNT(*) FROM IntegrationRun');
 
     const run = integrator.runNow('customer-master', { all: true });
     await until('the Send All under way', () => (integrator.progress().find((p) => p.event === 'customer-master')?.done ?? 0) >= 300);
@@ -96,7 +88,7 @@ describe('a SQLite database replaced under a running integrator', () => {
     // No connection of this process is left on the deleted file (it would share -wal and -shm with the restored one).
     expect(openDeletedFiles(s.web)).toEqual([]);
     // Nothing of the deleted file's run reached the restored one: its history is the backup's.
-    expect(count(s.web, 'SELECT COUNT(*) FROM IntegrationRun')).toBe(backupRuns);
+    expect(queryNumber(s.web, 'SELECT COUNT(*) FROM IntegrationRun')).toBe(backupRuns);
 
     // The next runs: the restored database is used, recovers and stays whole.
     const next = await integrator.runNow('customer-master', { all: true }).done!;
@@ -104,11 +96,11 @@ describe('a SQLite database replaced under a running integrator', () => {
     expect((await integrator.runNow('customer-master').done!).status).toBe('Succeeded');
     await integrator.stop();
     expect(integrity(s.web)).toEqual(['ok']);
-    expect(count(s.web, "SELECT COUNT(*) FROM Customer WHERE Source = 'ERP'")).toBe(count(path.join(s.dir, 'erp.sqlite'), 'SELECT COUNT(*) FROM deb_master'));
+    expect(queryNumber(s.web, "SELECT COUNT(*) FROM Customer WHERE Source = 'ERP'")).toBe(queryNumber(path.join(s.dir, 'erp.sqlite'), 'SELECT COUNT(*) FROM deb_master'));
     // The restored history goes on: the failed run is in it (recorded once the database was back), then the next ones.
-    expect(count(s.web, 'SELECT COUNT(*) FROM IntegrationRun')).toBeGreaterThan(backupRuns);
-    expect(count(s.web, "SELECT COUNT(*) FROM IntegrationRun WHERE Status = 'Failed' AND Error LIKE '%web.sqlite%'")).toBe(1);
-    expect(count(s.web, "SELECT COUNT(*) FROM IntegrationRun WHERE Status = 'Running'")).toBe(0);
+    expect(queryNumber(s.web, 'SELECT COUNT(*) FROM IntegrationRun')).toBeGreaterThan(backupRuns);
+    expect(queryNumber(s.web, "SELECT COUNT(*) FROM IntegrationRun WHERE Status = 'Failed' AND Error LIKE '%web.sqlite%'")).toBe(1);
+    expect(queryNumber(s.web, "SELECT COUNT(*) FROM IntegrationRun WHERE Status = 'Running'")).toBe(0);
   });
 
   it('the connections: the next statement fails with the reason, all close, the old journal never reaches the new file', async () => {
@@ -148,7 +140,7 @@ describe('a SQLite database replaced under a running integrator', () => {
       await writer.close();
       await reader.close();
       expect(integrity(file)).toEqual(['ok']);
-      expect(count(file, 'SELECT COUNT(*) FROM t')).toBe(2);
+      expect(queryNumber(file, 'SELECT COUNT(*) FROM t')).toBe(2);
       // The old file's journal is kept aside, not deleted.
       expect(fs.readdirSync(dir).some((f) => /^web\.sqlite-wal\.replaced-/.test(f))).toBe(true);
       for (const f of fs.readdirSync(dir)) if (/\.replaced-/.test(f)) fs.rmSync(path.join(dir, f));

@@ -13,6 +13,7 @@ import { seedCopyTables } from '../fixtures/workerFixtures.js';
 import { webPool } from '../../core/run/connections.js';
 import { RunLock, RunRefusedError, liveLocks, type LockHolder } from '../../core/run/runLock.js';
 import { markGhostRuns } from '../../core/run/runPipeline.js';
+import { queryRows } from '../helpers/sqliteQuery.js';
 
 const root = tmpDir('integrator-lock-');
 const children: Spawned[] = [];
@@ -25,15 +26,6 @@ const start = (args: string[], options: { preload?: boolean; env?: Record<string
   children.push(s);
   return s;
 };
-
-function query(file: string, sql: string): Array<Record<string, unknown>> {
-  const db = new Database(file, { readonly: true });
-  try {
-    return db.prepare(sql).all() as Array<Record<string, unknown>>;
-  } finally {
-    db.close();
-  }
-}
 
 /** A demo install with the test copy tables: `rows` rows for the test Statements event to copy. */
 async function install(name: string, rows: number, customers = 5) {
@@ -49,7 +41,7 @@ const HOLDER = /\((?:run (\d+), )?started \d{2}:\d{2}:\d{2} by (integrator send|
 describe('one runner per event across processes', () => {
   it('two CLI Send Alls of Customer Master at once: one runs, the other is refused naming it, and the run is whole', async () => {
     const s = await install('two-send-alls', 1, 12_000);
-    const debtors = Number(query(s.erp, 'SELECT COUNT(*) AS n FROM deb_master')[0].n);
+    const debtors = Number(queryRows(s.erp, 'SELECT COUNT(*) AS n FROM deb_master')[0].n);
     const a = start(['send', 'customer-master', '--all', '--config', s.file]);
     const b = start(['send', 'customer-master', '--all', '--config', s.file]);
     const [ca, cb] = await Promise.all([a.exited, b.exited]);
@@ -62,21 +54,21 @@ describe('one runner per event across processes', () => {
     expect({ command: m[2], host: m[3], pid: Number(m[4]) }).toEqual({ command: 'integrator send', host: os.hostname(), pid: winner.child.pid });
     // The winner read every debtor from the start: nobody else's checkpoint, no second run beside it.
     expect(winner.out.join('\n')).toMatch(new RegExp(`^Customer Master \\(Send All\\) succeeded: read ${debtors}, `));
-    expect(query(s.web, `SELECT Status, Mode FROM IntegrationRun WHERE Event = 'customer-master'`)).toEqual([{ Status: 'Succeeded', Mode: 'SendAll' }]);
-    expect(query(s.web, `SELECT COUNT(*) AS n FROM IntegrationState WHERE [Key] = 'customer-master:send-all:resume'`)[0].n).toBe(0);
+    expect(queryRows(s.web, `SELECT Status, Mode FROM IntegrationRun WHERE Event = 'customer-master'`)).toEqual([{ Status: 'Succeeded', Mode: 'SendAll' }]);
+    expect(queryRows(s.web, `SELECT COUNT(*) AS n FROM IntegrationState WHERE [Key] = 'customer-master:send-all:resume'`)[0].n).toBe(0);
   });
 
   it('Customer Conversions is refused in another process while a Customer Master Send All runs, naming it', async () => {
     const s = await install('conversions-beside', 1, 12_000);
     const cm = start(['send', 'customer-master', '--all', '--config', s.file]);
-    await until('the Send All under way', () => query(s.web, `SELECT COUNT(*) AS n FROM IntegrationRun WHERE Event = 'customer-master' AND Status = 'Running'`)[0]?.n === 1);
+    await until('the Send All under way', () => queryRows(s.web, `SELECT COUNT(*) AS n FROM IntegrationRun WHERE Event = 'customer-master' AND Status = 'Running'`)[0]?.n === 1);
     const conv = start(['process-pending-conversions', `sqlite:${s.web}`]);
     expect(await conv.exited).toBe(1);
     const line = conv.err.join('\n').trim();
     expect(line).toMatch(/^error: Customer Conversions waits: Customer Master is running and includes its work \(/);
     expect(HOLDER.exec(line)?.slice(2)).toEqual(['integrator send', os.hostname(), String(cm.child.pid)]);
     expect(await cm.exited, cm.err.join('\n')).toBe(0);
-    expect(query(s.web, `SELECT COUNT(*) AS n FROM IntegrationRun WHERE Event = 'conversions'`)[0].n).toBe(0);
+    expect(queryRows(s.web, `SELECT COUNT(*) AS n FROM IntegrationRun WHERE Event = 'conversions'`)[0].n).toBe(0);
   });
 
   it('a CLI send beside a running integrator\'s run of the event is refused naming it; the API refuses the reverse with 409', async () => {
@@ -89,7 +81,7 @@ describe('one runner per event across processes', () => {
     expect(posted.status).toBe(202);
     const { runId } = (await posted.json()) as { runId: number };
     expect(runId).toEqual(expect.any(Number));
-    await until('a few batches', () => Number(query(s.web, 'SELECT COUNT(*) AS n FROM dst')[0].n) >= 100);
+    await until('a few batches', () => Number(queryRows(s.web, 'SELECT COUNT(*) AS n FROM dst')[0].n) >= 100);
 
     const send = start(['send', 'statements', '--config', s.file], { preload: true });
     expect(await send.exited).toBe(1);
@@ -97,15 +89,15 @@ describe('one runner per event across processes', () => {
     expect(line).toMatch(/^error: Statements is already running \(/);
     expect(HOLDER.exec(line)?.slice(1)).toEqual([String(runId), 'integrator run', os.hostname(), String(run.child.pid)]);
     // The refused send left no run and wrote nothing of its own.
-    expect(query(s.web, `SELECT COUNT(*) AS n FROM IntegrationRun WHERE Event = 'statements'`)[0].n).toBe(1);
+    expect(queryRows(s.web, `SELECT COUNT(*) AS n FROM IntegrationRun WHERE Event = 'statements'`)[0].n).toBe(1);
 
     // The integrator's run ends; now a CLI send holds the event and the admin API's Run is refused, naming it.
-    await until('the integrator run done', () => query(s.web, `SELECT Status FROM IntegrationRun WHERE Id = ${runId}`)[0].Status === 'Succeeded');
+    await until('the integrator run done', () => queryRows(s.web, `SELECT Status FROM IntegrationRun WHERE Id = ${runId}`)[0].Status === 'Succeeded');
     const db = new Database(s.web);
     db.exec('DELETE FROM dst');
     db.close();
     const cli = start(['send', 'statements', '--config', s.file], { preload: true, env: slow });
-    await until('the CLI run under way', () => query(s.web, `SELECT COUNT(*) AS n FROM IntegrationRun WHERE Event = 'statements' AND Status = 'Running'`)[0].n === 1);
+    await until('the CLI run under way', () => queryRows(s.web, `SELECT COUNT(*) AS n FROM IntegrationRun WHERE Event = 'statements' AND Status = 'Running'`)[0].n === 1);
     const refused = await fetch(`${base}/api/events/statements/run`, { method: 'POST', headers: auth });
     expect(refused.status).toBe(409);
     const body = (await refused.json()) as { accepted: boolean; message: string };
@@ -122,14 +114,14 @@ describe('one runner per event across processes', () => {
     const s = await install('sigkill', 4000);
     const slow = { TEST_COPY_BATCH: '50', TEST_COPY_PAUSE_MS: '40' };
     const first = start(['send', 'statements', '--config', s.file], { preload: true, env: slow });
-    await until('a few batches', () => Number(query(s.web, 'SELECT COUNT(*) AS n FROM dst')[0].n) >= 100);
+    await until('a few batches', () => Number(queryRows(s.web, 'SELECT COUNT(*) AS n FROM dst')[0].n) >= 100);
     first.child.kill('SIGKILL');
     await first.exited;
     // Its heartbeat is fresh, but its process is gone from this host: nobody waits for the heartbeat to go stale.
     const next = start(['send', 'statements', '--config', s.file], { preload: true, env: { TEST_COPY_BATCH: '500' } });
     expect(await next.exited, next.err.join('\n')).toBe(0);
-    expect(query(s.web, 'SELECT COUNT(*) AS n, COUNT(DISTINCT Id) AS d FROM dst')[0]).toEqual({ n: 4000, d: 4000 });
-    expect(query(s.web, `SELECT Status, Error FROM IntegrationRun WHERE Event = 'statements' ORDER BY Id`)).toEqual([
+    expect(queryRows(s.web, 'SELECT COUNT(*) AS n, COUNT(DISTINCT Id) AS d FROM dst')[0]).toEqual({ n: 4000, d: 4000 });
+    expect(queryRows(s.web, `SELECT Status, Error FROM IntegrationRun WHERE Event = 'statements' ORDER BY Id`)).toEqual([
       { Status: 'Failed', Error: expect.stringMatching(/^interrupted/) },
       { Status: 'Succeeded', Error: null },
     ]);
@@ -140,7 +132,7 @@ describe('one runner per event across processes', () => {
     const timing = { heartbeatMs: 200, staleMs: 3000 };
     const lockEnv = { TEST_LOCK_HEARTBEAT_MS: String(timing.heartbeatMs), TEST_LOCK_STALE_MS: String(timing.staleMs) };
     const sleeper = start(['send', 'statements', '--config', s.file], { preload: true, env: { ...lockEnv, TEST_COPY_BATCH: '50', TEST_COPY_PAUSE_MS: '60' } });
-    await until('a few batches', () => Number(query(s.web, 'SELECT COUNT(*) AS n FROM dst')[0].n) >= 100);
+    await until('a few batches', () => Number(queryRows(s.web, 'SELECT COUNT(*) AS n FROM dst')[0].n) >= 100);
     // Stopped between two batches (just after one commits), as a hung process would be: it holds no write lock.
     const watch = new Database(s.web, { readonly: true });
     const copied = () => Number(watch.prepare('SELECT COUNT(*) AS n FROM dst').pluck().get());
@@ -175,7 +167,7 @@ describe('one runner per event across processes', () => {
     // Woken, the old holder finds its lock gone and stops after its batch: no two runners go on together.
     expect(await sleeper.exited).toBe(1);
     expect(sleeper.out.join('\n')).toMatch(/Statements \(Send Changed\) stopped/);
-    expect(query(s.web, 'SELECT COUNT(*) AS n, COUNT(DISTINCT Id) AS d FROM dst')[0]).toEqual({ n: 4000, d: 4000 });
+    expect(queryRows(s.web, 'SELECT COUNT(*) AS n, COUNT(DISTINCT Id) AS d FROM dst')[0]).toEqual({ n: 4000, d: 4000 });
   });
 });
 
@@ -248,7 +240,7 @@ describe('the run lock on a SQLite web database', () => {
       db.exec(`INSERT INTO IntegrationRun (Event, Mode, StartedAt, Status) VALUES ('orders', 'SendChanged', '2025-06-02T10:00:00Z', 'Running'), ('statements', 'Changed', '2025-06-02T10:00:00Z', 'Running')`);
       db.close();
       expect(await markGhostRuns(web)).toBe(1);
-      expect(query(file, `SELECT Event, Status FROM IntegrationRun ORDER BY Event`)).toEqual([
+      expect(queryRows(file, `SELECT Event, Status FROM IntegrationRun ORDER BY Event`)).toEqual([
         { Event: 'orders', Status: 'Failed' },
         { Event: 'statements', Status: 'Running' },
       ]);

@@ -6,17 +6,9 @@ import { tmpDir } from '../helpers/tmp.js';
 import { BIN, integrator } from '../helpers/cli.js';
 import { demoInit } from '../../core/demo/demoData.js';
 import { checksum, differences, erpCanonical, webCanonical } from '../helpers/customerChecksum.js';
+import { queryNumber } from '../helpers/sqliteQuery.js';
 
 const dir = tmpDir('integrator-send-');
-
-function count(file: string, sql: string): number {
-  const db = new Database(file, { readonly: true });
-  try {
-    return Number(db.prepare(sql).pluck().get());
-  } finally {
-    db.close();
-  }
-}
 
 describe('integrator send', () => {
   let small: { dir: string; settings: string; erp: string; web: string };
@@ -50,7 +42,7 @@ describe('integrator send', () => {
     const r = integrator(['send', 'orders', '--config', small.settings]);
     expect(r.status, r.err).toBe(0);
     expect(r.out).toMatch(/^Get Orders \(Send Changed\) succeeded/);
-    expect(count(small.web, `SELECT COUNT(*) FROM Customer WHERE CustomerCode = '${code}' AND ActiveStatus = 'Active'`)).toBe(1);
+    expect(queryNumber(small.web, `SELECT COUNT(*) FROM Customer WHERE CustomerCode = '${code}' AND ActiveStatus = 'Active'`)).toBe(1);
     const st = integrator(['send', 'statements', '--config', small.settings]);
     expect(st.status, st.err).toBe(0);
   });
@@ -73,16 +65,16 @@ describe('integrator send', () => {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const started = Date.now();
-    while (count(r.web, `SELECT COUNT(*) FROM IntegrationState WHERE [Key] = 'customer-master:send-all:resume'`) === 0) {
+    while (queryNumber(r.web, `SELECT COUNT(*) FROM IntegrationState WHERE [Key] = 'customer-master:send-all:resume'`) === 0) {
       if (Date.now() - started > 30_000) throw new Error('the send never got going');
       await new Promise((res) => setTimeout(res, 5));
     }
     child.kill('SIGINT');
     expect(await exited).toBe(1);
     expect(out).toMatch(/Customer Master \(Send All\) stopped: read \d+/);
-    const atStop = count(r.web, `SELECT COUNT(*) FROM Customer WHERE Source = 'ERP'`);
+    const atStop = queryNumber(r.web, `SELECT COUNT(*) FROM Customer WHERE Source = 'ERP'`);
     expect(atStop).toBeLessThan(6001);
-    expect(count(r.web, `SELECT COUNT(*) FROM IntegrationRun WHERE Status = 'Stopped' AND Error LIKE 'stopped on request%'`)).toBe(1);
+    expect(queryNumber(r.web, `SELECT COUNT(*) FROM IntegrationRun WHERE Status = 'Stopped' AND Error LIKE 'stopped on request%'`)).toBe(1);
     const rerun = integrator(['send', 'customer-master', '--all', '--config', r.settings]);
     expect(rerun.status, rerun.err).toBe(0);
     expect(checksum(webCanonical(r.web))).toBe(checksum(erpCanonical(r.erp)));
@@ -97,7 +89,7 @@ describe('integrator send', () => {
     for (;;) {
       let written = 0;
       try {
-        written = count(r.web, `SELECT COUNT(*) FROM Customer WHERE Source = 'ERP'`);
+        written = queryNumber(r.web, `SELECT COUNT(*) FROM Customer WHERE Source = 'ERP'`);
       } catch {
         // The file may be mid-migration; try again.
       }
@@ -107,10 +99,10 @@ describe('integrator send', () => {
     }
     child.kill('SIGKILL');
     expect(await exited).toBeNull();
-    const atKill = count(r.web, `SELECT COUNT(*) FROM Customer WHERE Source = 'ERP'`);
+    const atKill = queryNumber(r.web, `SELECT COUNT(*) FROM Customer WHERE Source = 'ERP'`);
     expect(atKill).toBeLessThan(12001);
-    expect(count(r.web, `SELECT COUNT(*) FROM IntegrationState WHERE [Key] = 'customer-master:send-all:resume'`)).toBe(1);
-    expect(count(r.web, `SELECT COUNT(*) FROM IntegrationRun WHERE Status = 'Running'`)).toBe(1);
+    expect(queryNumber(r.web, `SELECT COUNT(*) FROM IntegrationState WHERE [Key] = 'customer-master:send-all:resume'`)).toBe(1);
+    expect(queryNumber(r.web, `SELECT COUNT(*) FROM IntegrationRun WHERE Status = 'Running'`)).toBe(1);
 
     const rerun = integrator(['send', 'customer-master', '--all', '--config', r.settings], { timeout: 120_000 });
     expect(rerun.status, rerun.err).toBe(0);
@@ -119,14 +111,14 @@ describe('integrator send', () => {
     const web = webCanonical(r.web);
     expect(differences(erp, web)).toEqual([]);
     expect(checksum(web)).toBe(checksum(erp));
-    expect(count(r.web, `SELECT COUNT(*) FROM CustomerAddress a JOIN Customer c ON c.CustomerCode = a.CustomerCode WHERE c.Source = 'ERP'`)).toBe(count(r.erp, `SELECT COUNT(*) FROM name_and_address_master`));
+    expect(queryNumber(r.web, `SELECT COUNT(*) FROM CustomerAddress a JOIN Customer c ON c.CustomerCode = a.CustomerCode WHERE c.Source = 'ERP'`)).toBe(queryNumber(r.erp, `SELECT COUNT(*) FROM name_and_address_master`));
     const web2 = new Database(r.web, { readonly: true });
     const details = JSON.parse(String(web2.prepare(`SELECT Details FROM IntegrationRun ORDER BY Id DESC LIMIT 1`).pluck().get())) as { resumedFrom?: string };
     web2.close();
     expect(details.resumedFrom).toMatch(/^C\d{5}$/);
-    expect(count(r.web, `SELECT COUNT(*) FROM IntegrationState WHERE [Key] = 'customer-master:send-all:resume'`)).toBe(0);
+    expect(queryNumber(r.web, `SELECT COUNT(*) FROM IntegrationState WHERE [Key] = 'customer-master:send-all:resume'`)).toBe(0);
     // The killed run is in the history as interrupted, not as a ghost still running.
-    expect(count(r.web, `SELECT COUNT(*) FROM IntegrationRun WHERE Status = 'Running'`)).toBe(0);
-    expect(count(r.web, `SELECT COUNT(*) FROM IntegrationRun WHERE Status = 'Failed' AND Error LIKE 'interrupted%'`)).toBe(1);
+    expect(queryNumber(r.web, `SELECT COUNT(*) FROM IntegrationRun WHERE Status = 'Running'`)).toBe(0);
+    expect(queryNumber(r.web, `SELECT COUNT(*) FROM IntegrationRun WHERE Status = 'Failed' AND Error LIKE 'interrupted%'`)).toBe(1);
   });
 });

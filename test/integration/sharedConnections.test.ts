@@ -14,10 +14,9 @@ import { createLogger } from '../../core/logging/logger.js';
 import { API } from '../../core/contracts/adminApi.js';
 import type * as OpenDbModule from '../../core/db/openDb.js';
 import type * as SchemaModule from '../../core/db/schema.js';
-import { copyEvent, seedCopyTables, testPricingService } from '../fixtures/workerFixtures.js';
+import { copyEvent, seedCopyTables, testPricingService, SCHEDULES_OFF } from '../fixtures/workerFixtures.js';
 
 const TOKEN = 'shared-connections-token-0123';
-const OFF = { customerMasterSchedule: 'off', ordersSchedule: 'off', statementsSchedule: 'off', webAccountsSchedule: 'off', conversionsSchedule: 'off' };
 
 let integrator: Integrator;
 let app: FastifyInstance;
@@ -50,7 +49,7 @@ vi.mock('../../core/db/openDb.js', async (importOriginal) => {
 beforeAll(async () => {
   const dir = tmpDir('integrator-shared-');
   const file = path.join(dir, 'settings.json');
-  writeSettingsFile(file, { ...defaultSettings(), ...OFF, erpDsn: 'sqlite:erp.sqlite', webDsn: 'sqlite:web.sqlite', adminToken: TOKEN, adminPort: 0, nightlyRestartTime: '', enableLivePricingAvailabilityListener: true });
+  writeSettingsFile(file, { ...defaultSettings(), ...SCHEDULES_OFF, erpDsn: 'sqlite:erp.sqlite', webDsn: 'sqlite:web.sqlite', adminToken: TOKEN, adminPort: 0, nightlyRestartTime: '', enableLivePricingAvailabilityListener: true });
   seedCopyTables(path.join(dir, 'erp.sqlite'), path.join(dir, 'web.sqlite'), 200);
   EVENTS.statements = copyEvent('statements', { batch: 50, pauseMs: 0 });
   integrator = new Integrator({ settingsFile: file, foreground: false, logger: createLogger(), services: [testPricingService], firstRunDelayMs: 10, healthCheckMs: 20 });

@@ -2,7 +2,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tmpDir } from '../helpers/tmp.js';
 import { EVENTS } from '../../core/events/registry.js';
@@ -11,29 +10,20 @@ import { saveSettings, writeSettingsFile } from '../../core/settings/settingsFil
 import { defaultSettings } from '../../core/contracts/settings.schema.js';
 import { createLogger } from '../../core/logging/logger.js';
 import { FatalError, RetryableError } from '../../core/errors.js';
-import { concurrency, copyEvent, fatalEvent, flakyEvent, seedCopyTables, testPricingService } from '../fixtures/workerFixtures.js';
+import { concurrency, copyEvent, fatalEvent, flakyEvent, seedCopyTables, testPricingService, SCHEDULES_OFF } from '../fixtures/workerFixtures.js';
 import { until } from '../helpers/until.js';
+import { queryRows } from '../helpers/sqliteQuery.js';
 
-const OFF = { customerMasterSchedule: 'off', ordersSchedule: 'off', statementsSchedule: 'off', webAccountsSchedule: 'off', conversionsSchedule: 'off' };
 
 function install(root: string, name: string, rows: number, extra: Record<string, unknown> = {}) {
   const dir = path.join(root, name);
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'settings.json');
-  writeSettingsFile(file, { ...defaultSettings(), ...OFF, erpDsn: 'sqlite:erp.sqlite', webDsn: 'sqlite:web.sqlite', enableLivePricingAvailabilityListener: false, nightlyRestartTime: '', ...extra });
+  writeSettingsFile(file, { ...defaultSettings(), ...SCHEDULES_OFF, erpDsn: 'sqlite:erp.sqlite', webDsn: 'sqlite:web.sqlite', enableLivePricingAvailabilityListener: false, nightlyRestartTime: '', ...extra });
   seedCopyTables(path.join(dir, 'erp.sqlite'), path.join(dir, 'web.sqlite'), rows);
   return { dir, file, erp: path.join(dir, 'erp.sqlite'), web: path.join(dir, 'web.sqlite') };
 }
 
-
-function webRows(web: string, sql: string): Array<Record<string, unknown>> {
-  const db = new Database(web, { readonly: true });
-  try {
-    return db.prepare(sql).all() as Array<Record<string, unknown>>;
-  } finally {
-    db.close();
-  }
-}
 
 const logger = createLogger();
 let root: string;
@@ -68,9 +58,9 @@ describe('the running integrator', () => {
     const again = integrator.runNow('statements');
     expect(again.accepted).toBe(false);
     expect(again.message).toMatch(/already running/);
-    await until('two scheduled runs recorded', () => webRows(s.web, "SELECT * FROM IntegrationRun WHERE Event = 'statements' AND Status = 'Succeeded'").length >= 2);
+    await until('two scheduled runs recorded', () => queryRows(s.web, "SELECT * FROM IntegrationRun WHERE Event = 'statements' AND Status = 'Succeeded'").length >= 2);
     expect(concurrency.max).toBe(1);
-    expect(webRows(s.web, 'SELECT COUNT(*) AS n FROM dst')[0].n).toBe(60);
+    expect(queryRows(s.web, 'SELECT COUNT(*) AS n FROM dst')[0].n).toBe(60);
   });
 
   it('conversions never run beside Customer Master, which includes them as its follow-on step', async () => {
@@ -89,7 +79,7 @@ describe('the running integrator', () => {
     expect(conversions.calls).toBe(0);
     // The schedule was due during the run (after 300 ms); it waited and ran once Customer Master had ended.
     await until('conversions after it', () => conversions.calls >= 1, 5000);
-    const runs = webRows(s.web, 'SELECT Event, StartedAt, FinishedAt FROM IntegrationRun ORDER BY Id');
+    const runs = queryRows(s.web, 'SELECT Event, StartedAt, FinishedAt FROM IntegrationRun ORDER BY Id');
     expect(runs[0].Event).toBe('customer-master');
     expect(runs[1].Event).toBe('conversions');
     expect(String(runs[1].StartedAt) >= String(runs[0].FinishedAt)).toBe(true);
@@ -106,19 +96,19 @@ describe('the running integrator', () => {
     await integrator.stop();
     const outcome = await r.done!;
     expect(outcome.status).toBe('Stopped');
-    const copied = Number(webRows(s.web, 'SELECT COUNT(*) AS n FROM dst')[0].n);
+    const copied = Number(queryRows(s.web, 'SELECT COUNT(*) AS n FROM dst')[0].n);
     expect(copied).toBeGreaterThan(0);
     expect(copied).toBeLessThan(400);
     expect(copied % 25).toBe(0);
-    expect(webRows(s.web, 'SELECT MAX(Id) AS m FROM dst')[0].m).toBe(copied);
-    const run = webRows(s.web, `SELECT * FROM IntegrationRun WHERE Id = ${outcome.runId}`)[0];
+    expect(queryRows(s.web, 'SELECT MAX(Id) AS m FROM dst')[0].m).toBe(copied);
+    const run = queryRows(s.web, `SELECT * FROM IntegrationRun WHERE Id = ${outcome.runId}`)[0];
     expect(run.Status).toBe('Stopped');
     expect(run.Written).toBe(copied);
 
     await integrator.start();
     const second = integrator.runNow('statements');
     expect((await second.done!).status).toBe('Succeeded');
-    expect(webRows(s.web, 'SELECT COUNT(*) AS n, COUNT(DISTINCT Id) AS d, MAX(Id) AS m FROM dst')[0]).toEqual({ n: 400, d: 400, m: 400 });
+    expect(queryRows(s.web, 'SELECT COUNT(*) AS n, COUNT(DISTINCT Id) AS d, MAX(Id) AS m FROM dst')[0]).toEqual({ n: 400, d: 400, m: 400 });
     // A new process shows the last run from the history before it has run anything itself.
     await integrator.stop();
     const next = make(s.file);
@@ -179,14 +169,14 @@ describe('the running integrator', () => {
     expect(ev.retryAt).not.toBeNull();
     expect(ev.nextRunAt).toBe(ev.retryAt);
     // A run is on record for the failure too.
-    expect(webRows(s.web, "SELECT Status, Error FROM IntegrationRun WHERE Event = 'statements'")[0]).toMatchObject({ Status: 'Failed' });
-    await until('a second retry to fail', () => webRows(s.web, "SELECT * FROM IntegrationRun WHERE Status = 'Failed'").length >= 2);
+    expect(queryRows(s.web, "SELECT Status, Error FROM IntegrationRun WHERE Event = 'statements'")[0]).toMatchObject({ Status: 'Failed' });
+    await until('a second retry to fail', () => queryRows(s.web, "SELECT * FROM IntegrationRun WHERE Status = 'Failed'").length >= 2);
     fs.renameSync(`${s.erp}.away`, s.erp);
-    await until('the retry to succeed', () => webRows(s.web, "SELECT * FROM IntegrationRun WHERE Status = 'Succeeded'").length === 1);
+    await until('the retry to succeed', () => queryRows(s.web, "SELECT * FROM IntegrationRun WHERE Status = 'Succeeded'").length === 1);
     st = integrator.status();
     expect(st.erp.ok).toBe(true);
     expect(st.events.find((e) => e.event === 'statements')!.lastError).toBeNull();
-    expect(webRows(s.web, 'SELECT COUNT(*) AS n FROM dst')[0].n).toBe(30);
+    expect(queryRows(s.web, 'SELECT COUNT(*) AS n FROM dst')[0].n).toBe(30);
   });
 
   it('the web DB file disappearing: failed runs with the reason, recovery when it is back', async () => {
@@ -203,9 +193,9 @@ describe('the running integrator', () => {
     fs.renameSync(`${s.web}.away`, s.web);
     await until('recovery', () => integrator.status().events.find((e) => e.event === 'statements')!.lastRun?.status === 'Succeeded');
     expect(integrator.status().web.ok).toBe(true);
-    expect(webRows(s.web, 'SELECT COUNT(*) AS n FROM dst')[0].n).toBe(30);
+    expect(queryRows(s.web, 'SELECT COUNT(*) AS n FROM dst')[0].n).toBe(30);
     // The run that failed while the database was away is in the history now that it is back, before the success.
-    const runs = webRows(s.web, "SELECT Status, Mode, StartedAt, FinishedAt, Error FROM IntegrationRun WHERE Event = 'statements' ORDER BY StartedAt, Id");
+    const runs = queryRows(s.web, "SELECT Status, Mode, StartedAt, FinishedAt, Error FROM IntegrationRun WHERE Event = 'statements' ORDER BY StartedAt, Id");
     expect(runs.length).toBeGreaterThanOrEqual(2);
     expect(runs[0]).toMatchObject({ Status: 'Failed', Mode: 'Changed', StartedAt: expect.any(String), FinishedAt: expect.any(String), Error: expect.stringMatching(/^web database not available: .*database file not found/) });
     expect(runs.at(-1)).toMatchObject({ Status: 'Succeeded' });
@@ -221,7 +211,7 @@ describe('the running integrator', () => {
     await integrator.start();
     expect((await integrator.runNow('orders').done!).status).toBe('Failed');
     await until('two retries', () => flaky.calls >= 3, 10_000);
-    const runs = webRows(s.web, "SELECT Status, StartedAt FROM IntegrationRun WHERE Event = 'orders' ORDER BY Id");
+    const runs = queryRows(s.web, "SELECT Status, StartedAt FROM IntegrationRun WHERE Event = 'orders' ORDER BY Id");
     expect(runs.map((r) => r.Status)).toEqual(['Failed', 'Failed', 'Succeeded']);
     const gaps = [1, 2].map((i) => Date.parse(String(runs[i].StartedAt)) - Date.parse(String(runs[i - 1].StartedAt)));
     expect(gaps[0]).toBeGreaterThanOrEqual(140);
@@ -251,8 +241,8 @@ describe('the running integrator', () => {
     expect((await integrator.runNow('customer-master', { all: true }).done!).status).toBe('Failed');
     await until('the retry', () => calls.length >= 2, 10_000);
     expect(calls).toEqual([true, true]);
-    await until('the retry recorded', () => webRows(s.web, "SELECT * FROM IntegrationRun WHERE Status = 'Succeeded'").length === 1);
-    expect(webRows(s.web, "SELECT Mode, Status FROM IntegrationRun WHERE Event = 'customer-master' ORDER BY Id")).toEqual([
+    await until('the retry recorded', () => queryRows(s.web, "SELECT * FROM IntegrationRun WHERE Status = 'Succeeded'").length === 1);
+    expect(queryRows(s.web, "SELECT Mode, Status FROM IntegrationRun WHERE Event = 'customer-master' ORDER BY Id")).toEqual([
       { Mode: 'SendAll', Status: 'Failed' },
       { Mode: 'SendAll', Status: 'Succeeded' },
     ]);
@@ -293,7 +283,7 @@ describe('the running integrator', () => {
     fs.renameSync(`${s.erp}.away`, s.erp);
     await until('the retry to succeed', () => integrator.status().events.find((e) => e.event === 'statements')!.lastRun?.status === 'Succeeded');
     expect(integrator.status().events.find((e) => e.event === 'statements')!.retryAt).toBeNull();
-    expect(webRows(s.web, "SELECT Status FROM IntegrationRun WHERE Event = 'statements' ORDER BY Id").map((r) => r.Status)).toEqual(['Failed', 'Succeeded']);
+    expect(queryRows(s.web, "SELECT Status FROM IntegrationRun WHERE Event = 'statements' ORDER BY Id").map((r) => r.Status)).toEqual(['Failed', 'Succeeded']);
   });
 
   it('status health is the last check with its time; a database gone shows at once', async () => {
