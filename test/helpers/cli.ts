@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { queryNumber } from './sqliteQuery.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(ROOT, 'bin', 'integrator.js');
@@ -63,4 +64,31 @@ export function spawnIntegrator(args: string[], options: { preload?: boolean; en
     }
   };
   return { child, out, err, waitFor, exited };
+}
+
+/**
+ * `integrator send customer-master --all` in a child process, killed with SIGKILL (as an OS kills it) once `rows`
+ * customers from the ERP are committed to the web database, long before the end. Resolves with its exit code
+ * (null: killed by the signal).
+ */
+export async function sendAllKilledAfter(settingsFile: string, webFile: string, rows: number): Promise<number | null> {
+  const child = spawn(process.execPath, [BIN, 'send', 'customer-master', '--all', '--config', settingsFile], { stdio: 'ignore', env: { ...process.env, INTEGRATOR_CONFIG: '' } });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const started = Date.now();
+  for (;;) {
+    let written = 0;
+    try {
+      written = queryNumber(webFile, `SELECT COUNT(*) FROM Customer WHERE Source = 'ERP'`);
+    } catch {
+      // Not created or not migrated yet.
+    }
+    if (written >= rows) break;
+    if (Date.now() - started > 30_000) {
+      child.kill('SIGKILL');
+      throw new Error('the send never got going');
+    }
+    await new Promise((res) => setTimeout(res, 5));
+  }
+  child.kill('SIGKILL');
+  return exited;
 }

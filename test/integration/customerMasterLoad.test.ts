@@ -1,12 +1,11 @@
 // A first Send All into an empty web database (a load): the customer indexes are built once at its end, the rows
 // carry the integrator's row versions (below zero on SQLite), and a load killed mid-way leaves a database the next
 // run finishes. Real SQLite files, the real command, a real SIGKILL.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { BIN, integrator } from '../helpers/cli.js';
+import { integrator, sendAllKilledAfter } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { checksum, differences, erpCanonical, webCanonical } from '../helpers/customerChecksum.js';
 import { updateWebRow } from '../helpers/webStore.js';
@@ -49,22 +48,7 @@ describe('a first Send All into an empty web database', () => {
     expect(expected.map((i) => i.name)).toEqual(expect.arrayContaining(['IX_Customer_Email', 'IX_Customer_RowVersion', 'IX_CustomerAddress_RowVersion']));
     const r = await demoInit({ dir: path.join(dir, 'kill'), customers: 12000, seed: 5, settings: { batchSize: 300 } });
     removeWeb(r.web);
-    const child = spawn(process.execPath, [BIN, 'send', 'customer-master', '--all', '--config', r.settings], { stdio: 'ignore', env: { ...process.env, INTEGRATOR_CONFIG: '' } });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const started = Date.now();
-    for (;;) {
-      let written = 0;
-      try {
-        written = count(r.web, `SELECT COUNT(*) FROM Customer WHERE Source = 'ERP'`);
-      } catch {
-        // Not created or not migrated yet.
-      }
-      if (written >= 1500) break;
-      if (Date.now() - started > 30_000) throw new Error('the send never got going');
-      await new Promise((res) => setTimeout(res, 5));
-    }
-    child.kill('SIGKILL');
-    expect(await exited).toBeNull();
+    expect(await sendAllKilledAfter(r.settings, r.web, 1500)).toBeNull();
     expect(count(r.web, `SELECT COUNT(*) FROM Customer`)).toBeLessThan(12001);
     expect(query(r.web, 'PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }]);
     // The load went without its secondary indexes (the primary keys stay).

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tmpDir } from '../helpers/tmp.js';
-import { BIN, integrator } from '../helpers/cli.js';
+import { BIN, integrator, sendAllKilledAfter } from '../helpers/cli.js';
 import { demoInit } from '../../core/demo/demoData.js';
 import { checksum, differences, erpCanonical, webCanonical } from '../helpers/customerChecksum.js';
 import { queryNumber } from '../helpers/sqliteQuery.js';
@@ -82,23 +82,8 @@ describe('integrator send', () => {
 
   it('a Send All killed with SIGKILL mid-way and run again converges to exactly the ERP', async () => {
     const r = await demoInit({ dir: path.join(dir, 'kill'), customers: 12000, seed: 9, settings: { batchSize: 300 } });
-    const child = spawn(process.execPath, [BIN, 'send', 'customer-master', '--all', '--config', r.settings], { stdio: 'ignore', env: { ...process.env, INTEGRATOR_CONFIG: '' } });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    // Kill as soon as a few batches are committed (the checkpoint shows it), long before the end.
-    const started = Date.now();
-    for (;;) {
-      let written = 0;
-      try {
-        written = queryNumber(r.web, `SELECT COUNT(*) FROM Customer WHERE Source = 'ERP'`);
-      } catch {
-        // The file may be mid-migration; try again.
-      }
-      if (written >= 1500) break;
-      if (Date.now() - started > 30_000) throw new Error('the send never got going');
-      await new Promise((res) => setTimeout(res, 5));
-    }
-    child.kill('SIGKILL');
-    expect(await exited).toBeNull();
+    // Killed as soon as a few batches are committed, long before the end.
+    expect(await sendAllKilledAfter(r.settings, r.web, 1500)).toBeNull();
     const atKill = queryNumber(r.web, `SELECT COUNT(*) FROM Customer WHERE Source = 'ERP'`);
     expect(atKill).toBeLessThan(12001);
     expect(queryNumber(r.web, `SELECT COUNT(*) FROM IntegrationState WHERE [Key] = 'customer-master:send-all:resume'`)).toBe(1);
