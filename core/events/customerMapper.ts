@@ -130,17 +130,12 @@ export function convert(value: unknown, column: ColumnDef, what: string | (() =>
   }
 }
 
-/** 64 bits of two multiplicative string hashes: a change detector, not a security measure. */
+/**
+ * 64 bits of the text's SHA-1: a change detector, not a security measure. OpenSSL's one-shot hash is four times
+ * faster here than a hash loop over the string in JavaScript, and every debtor's fingerprint goes through it.
+ */
 export function hash64(s: string): string {
-  let h1 = 0x811c9dc5;
-  let h2 = 0x9747b28c;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-    h2 ^= h2 >>> 15;
-  }
-  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
+  return crypto.hash('sha1', s, 'hex').slice(0, 16);
 }
 
 interface Signature {
